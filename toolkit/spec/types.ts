@@ -1,0 +1,37 @@
+// The typed StackSpec: defaults <- config file <- TOOLKIT_* environment <- flags, validated once.
+// Everything downstream (rendering, engine, load tests, reports) reads only this.
+
+export const STRATEGIES = ['round_robin', 'least_conn', 'weighted', 'ip_hash', 'hash', 'random_two_least_conn'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+export interface StackSpec {
+  /** Compose project name: labels, container names, network and volume names derive from it. */
+  project: string;
+  replicas: number;
+  maxReplicas: number;
+  /** Published port of the load balancer, bound to `bindAddress` (127.0.0.1 unless asked otherwise). */
+  port: number;
+  bindAddress: string;
+  /** Per inference replica. */
+  resources: { cpus: number; memoryMiB: number };
+  lb: {
+    strategy: Strategy;
+    /** nginx `hash` key, e.g. `$remote_addr` or `$http_x_user`; used when strategy is `hash`. */
+    hashKey: string;
+    /** Per-replica weights (replica number -> weight), used when strategy is `weighted`. */
+    weights: Record<string, number>;
+  };
+  model: { name: string; alias: string };
+  /** Seconds a replica gets to finish in-flight requests after SIGTERM. */
+  gracePeriodSec: number;
+  inference: { maxInflight: number; maxInstances: number; pollIntervalSec: number };
+  images: {
+    /** Base images; the standard ones by default, local bootstrapped ones when pulling fails. */
+    nodeBase: string;
+    nginxBase: string;
+    /** auto: bootstrap local bases when the standard ones cannot be pulled; always; never. */
+    bootstrap: 'auto' | 'always' | 'never';
+  };
+  /** Directory the toolkit works in (where compose/, nginx/ and .toolkit/ live). */
+  cwd: string;
+}
