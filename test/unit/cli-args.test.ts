@@ -1,0 +1,76 @@
+// Table-driven: command-line arguments → the options object each command function receives.
+import { describe, expect, it } from 'vitest';
+import { buildCli, type Commands } from '../../toolkit/cli.ts';
+import type { CommandIO } from '../../toolkit/commands/io.ts';
+import { silentProgress } from '../../toolkit/progress.ts';
+
+function recordingCli() {
+  const calls: { command: string; args: unknown[] }[] = [];
+  const record =
+    (command: string) =>
+    async (...args: unknown[]) => {
+      // Drop the trailing CommandIO so the assertion reads as options only.
+      calls.push({ command, args: args.slice(0, -1) });
+    };
+  const commands = {
+    up: record('up'),
+    down: record('down'),
+    status: record('status'),
+    logs: record('logs'),
+    config: record('config'),
+  } as unknown as Commands;
+  const io: CommandIO = {
+    cwd: '/nowhere',
+    env: {},
+    out: () => {},
+    progress: silentProgress,
+    docker: () => Promise.reject(new Error('no docker in unit tests')),
+  };
+  const program = buildCli(io, commands);
+  program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  return { program, calls };
+}
+
+const cases: { argv: string[]; command: string; args: unknown[] }[] = [
+  { argv: ['up'], command: 'up', args: [{}] },
+  {
+    argv: ['up', '--replicas', '5', '--port', '9000', '--project', 'demo', '--json'],
+    command: 'up',
+    args: [{ replicas: '5', port: '9000', project: 'demo', json: true }],
+  },
+  {
+    argv: ['up', '--strategy', 'hash', '--hash-key', '$http_x_user', '--memory', '1g', '--cpus', '0.5'],
+    command: 'up',
+    args: [{ strategy: 'hash', hashKey: '$http_x_user', memory: '1g', cpus: '0.5' }],
+  },
+  { argv: ['up', '--bootstrap-images'], command: 'up', args: [{ bootstrapImages: true }] },
+  { argv: ['up', '--config', 'x.yaml', '--grace-period', '5'], command: 'up', args: [{ config: 'x.yaml', gracePeriod: '5' }] },
+  { argv: ['down', '--volumes'], command: 'down', args: [{ volumes: true }] },
+  { argv: ['status', '--json', '--project', 'p1'], command: 'status', args: [{ json: true, project: 'p1' }] },
+  { argv: ['logs'], command: 'logs', args: [undefined, {}] },
+  {
+    argv: ['logs', 'inference', '--replica', '2', '-f', '--tail', '10'],
+    command: 'logs',
+    args: ['inference', { replica: '2', follow: true, tail: '10' }],
+  },
+  { argv: ['config', '--replicas', '3'], command: 'config', args: [{ replicas: '3' }] },
+];
+
+describe('CLI arguments → command options', () => {
+  it.each(cases)('toolkit $argv', async ({ argv, command, args }) => {
+    const { program, calls } = recordingCli();
+    await program.parseAsync(argv, { from: 'user' });
+    expect(calls).toEqual([{ command, args }]);
+  });
+
+  it.each([
+    [['up', '--bogus']],
+    [['nosuchcommand']],
+    [['up', '--replicas']],
+    [['down', '--replicas', '3']],
+  ])('rejects %j as a usage error', async (argv) => {
+    const { program, calls } = recordingCli();
+    await expect(program.parseAsync(argv, { from: 'user' })).rejects.toMatchObject({ name: 'CommanderError' });
+    expect(calls).toEqual([]);
+  });
+});

@@ -1,0 +1,82 @@
+// Declares every command and its options; each action normalises options and calls a plain async function in
+// commands/. No logic lives here.
+import { Command, Option } from 'commander';
+import { configCommand } from './commands/config.ts';
+import { downCommand } from './commands/down.ts';
+import { type CommandIO, defaultIO, type SpecOptions } from './commands/io.ts';
+import { logsCommand } from './commands/logs.ts';
+import { statusCommand } from './commands/status.ts';
+import { upCommand } from './commands/up.ts';
+
+/** The functions the CLI wires to; tests pass recording stand-ins to check args → options. */
+export const COMMANDS = {
+  up: upCommand,
+  down: downCommand,
+  status: statusCommand,
+  logs: logsCommand,
+  config: configCommand,
+};
+export type Commands = typeof COMMANDS;
+
+function specOptions(cmd: Command): Command {
+  return cmd
+    .option('--project <name>', 'project name: labels and container names derive from it (default toolkit)')
+    .option('--config <file>', 'config file (default toolkit.config.yaml / .json in the current directory)');
+}
+
+function stackOptions(cmd: Command): Command {
+  return cmd
+    .option('--replicas <n>', 'number of inference replicas')
+    .option('--port <port>', 'published port of the load balancer (default 8000)')
+    .option('--bind <address>', 'address the port is published on (default 127.0.0.1)')
+    .addOption(new Option('--strategy <name>', 'load-balancing strategy (default round_robin)'))
+    .option('--hash-key <key>', 'nginx hash key for --strategy hash (default $remote_addr)')
+    .option('--cpus <n>', 'CPU limit per inference replica (default 1)')
+    .option('--memory <size>', 'memory limit per inference replica, e.g. 512m (default 512m)')
+    .option('--model <name@alias>', 'model to serve (default penguins@production)')
+    .option('--grace-period <seconds>', 'seconds a replica gets to finish in-flight requests (default 10)')
+    .option('--max-replicas <n>', 'upper bound on replicas (default 32)')
+    .option('--bootstrap-images', 'build local base images (debootstrap) instead of pulling node/nginx');
+}
+
+export function buildCli(io: CommandIO = defaultIO(), commands: Commands = COMMANDS): Command {
+  const program = new Command('toolkit')
+    .description('Stand up a scalable ML inference service behind nginx on Docker, scale it, load-test it.')
+    .version('0.1.0')
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureHelp({ showGlobalOptions: true });
+
+  stackOptions(specOptions(program.command('up')))
+    .description('build what is missing and bring the stack up with N inference replicas behind nginx')
+    .option('--json', 'print the resulting status as JSON')
+    .action((opts: SpecOptions & { json?: boolean }) => commands.up(opts, io));
+
+  specOptions(program.command('down'))
+    .description("remove the project's containers and network (and volumes with --volumes)")
+    .option('--volumes', 'also remove the named volumes (model registry and artifacts)')
+    .option('--json', 'print what was removed as JSON')
+    .action((opts: SpecOptions & { volumes?: boolean; json?: boolean }) => commands.down(opts, io));
+
+  specOptions(program.command('status'))
+    .description('show services and replicas: state, readiness, address, uptime, restarts')
+    .option('--json', 'print JSON')
+    .action((opts: SpecOptions & { json?: boolean }) => commands.status(opts, io));
+
+  specOptions(program.command('logs'))
+    .description('show service logs, each line prefixed with its replica')
+    .argument('[service]', 'storage | registry | trainer | inference | nginx (default: all)')
+    .option('--replica <n>', 'only this replica number')
+    .option('-f, --follow', 'follow the logs until interrupted')
+    .option('--tail <n>', 'lines from the end of each log (default all)')
+    .action((service: string | undefined, opts: SpecOptions & { replica?: string; follow?: boolean; tail?: string }) =>
+      commands.logs(service, opts, io),
+    );
+
+  stackOptions(specOptions(program.command('config')))
+    .description('print the rendered compose file and nginx config (and write them under compose/ and nginx/)')
+    .option('--json', 'print the StackSpec as JSON instead')
+    .action((opts: SpecOptions & { json?: boolean }) => commands.config(opts, io));
+
+  return program;
+}

@@ -1,0 +1,24 @@
+// `toolkit up`: validate the spec, build what is missing, converge the stack, print where it is.
+import { up } from '../engine/index.ts';
+import { renderStatusTable } from '../engine/index.ts';
+import { ensureImages } from '../images/index.ts';
+import { stackPaths } from '../paths.ts';
+import { writeComposeBundle } from '../compose-bundle.ts';
+import { loadOrCreateSecrets } from '../secrets.ts';
+import { serviceDefs } from '../spec/service-defs.ts';
+import { type CommandIO, printJson, type SpecOptions, specFromOptions } from './io.ts';
+
+export async function upCommand(opts: SpecOptions & { json?: boolean }, io: CommandIO): Promise<void> {
+  const spec = await specFromOptions(opts, io);
+  const docker = await io.docker();
+  const paths = stackPaths(spec);
+  io.progress.step(`project ${spec.project}: ${spec.replicas} inference replica(s) behind nginx`);
+  const images = await ensureImages(docker, spec, io.progress);
+  const secrets = await loadOrCreateSecrets(paths);
+  const defs = serviceDefs(spec, images, paths);
+  await writeComposeBundle(spec, defs, paths);
+  const status = await up({ docker, spec, images, defs, paths, secrets, progress: io.progress });
+  if (opts.json) return printJson(io, status);
+  io.out(renderStatusTable(status));
+  io.out(`\n${spec.replicas} replica(s) ready at ${status.url}  (try: curl ${status.url}/docs)`);
+}
