@@ -1,0 +1,119 @@
+// Fetches one model version: name@alias → registry → s3://bucket/key → bytes whose sha256 must match both
+// the registry tag and the sidecar object → a loaded PenguinsModel. Any mismatch is an error, never a model.
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PenguinsModel } from '../model/penguins.ts';
+
+export interface ModelVersionRef {
+  name: string;
+  version: string;
+  alias: string;
+  source: string;
+  sha256: string;
+}
+
+export interface LoadedModel {
+  ref: ModelVersionRef;
+  model: PenguinsModel;
+  /** The `model` object every /predict response carries, built once per version. */
+  label: { name: string; version: string; alias: string };
+}
+
+/** A reason the model cannot be served right now, worded for /ready. */
+export class ModelUnavailableError extends Error {
+  override name = 'ModelUnavailableError';
+}
+
+const REQUEST_TIMEOUT_MS = 5_000;
+
+export async function resolveAlias(
+  registryUrl: string,
+  name: string,
+  alias: string,
+  signal?: AbortSignal,
+): Promise<ModelVersionRef> {
+  const url = `${registryUrl}/api/2.0/mlflow/registered-models/alias?name=${encodeURIComponent(name)}&alias=${encodeURIComponent(alias)}`;
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: withTimeout(signal) });
+  } catch (err) {
+    throw new ModelUnavailableError(`registry unreachable at ${registryUrl}: ${describe(err)}`);
+  }
+  const text = await res.text().catch(() => '');
+  if (res.status === 404) {
+    throw new ModelUnavailableError(`alias ${name}@${alias} is not set in the registry`);
+  }
+  if (!res.ok) {
+    throw new ModelUnavailableError(`registry answered ${res.status} for ${name}@${alias}: ${text.slice(0, 200)}`);
+  }
+  const body = safeJson(text) as {
+    model_version?: {
+      name?: string;
+      version?: string | number;
+      source?: string;
+      tags?: { key: string; value: string }[];
+    };
+  } | null;
+  const mv = body?.model_version;
+  const sha256 = mv?.tags?.find((t) => t.key === 'sha256')?.value;
+  if (!mv || mv.version === undefined || typeof mv.source !== 'string' || !sha256) {
+    throw new ModelUnavailableError(`registry answer for ${name}@${alias} lacks version, source or sha256 tag`);
+  }
+  return { name, alias, version: String(mv.version), source: mv.source, sha256: sha256.toLowerCase() };
+}
+
+export async function loadVersion(s3: S3Client, ref: ModelVersionRef, signal?: AbortSignal): Promise<LoadedModel> {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(ref.source);
+  if (!m) throw new ModelUnavailableError(`model source ${JSON.stringify(ref.source)} is not s3://bucket/key`);
+  const [, bucket, key] = m;
+  const [bytes, sidecar] = await Promise.all([
+    getObject(s3, bucket, key, signal),
+    getObject(s3, bucket, `${key}.sha256`, signal),
+  ]);
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  const expected = sidecar.toString('utf8').trim().split(/\s+/, 1)[0].toLowerCase();
+  if (actual !== expected || actual !== ref.sha256) {
+    throw new ModelUnavailableError(
+      `sha256 mismatch for ${ref.source}: content ${actual}, sidecar ${expected}, registry tag ${ref.sha256}`,
+    );
+  }
+  let model: PenguinsModel;
+  try {
+    model = PenguinsModel.fromArtifact(JSON.parse(bytes.toString('utf8')));
+  } catch (err) {
+    throw new ModelUnavailableError(`artifact ${ref.source} does not load: ${describe(err)}`);
+  }
+  return { ref, model, label: { name: ref.name, version: ref.version, alias: ref.alias } };
+}
+
+async function getObject(s3: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<Buffer> {
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
+      abortSignal: withTimeout(signal),
+    });
+    if (!out.Body) throw new Error('empty body');
+    return Buffer.from(await out.Body.transformToByteArray());
+  } catch (err) {
+    throw new ModelUnavailableError(`storage: cannot read s3://${bucket}/${key}: ${describe(err)}`);
+  }
+}
+
+function withTimeout(signal?: AbortSignal): AbortSignal {
+  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+export function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as { cause?: unknown }).cause;
+  const causeText = cause instanceof Error ? ` (${(cause as { code?: string }).code ?? cause.message})` : '';
+  return `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}${causeText}`;
+}
