@@ -1,0 +1,101 @@
+// The two images a stack runs, tagged by a hash of everything that goes into them, so an unchanged
+// checkout reuses them (no build) and any change to a Dockerfile, the bundle, the data or the base
+// image yields a new tag.
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DockerClient } from '../docker.ts';
+import type { Progress } from '../progress.ts';
+import { ensureBaseImages } from './base-images.ts';
+import { bundleServices } from './bundle.ts';
+import { contextHash } from './content-hash.ts';
+import { buildFromDir, imageId } from './docker-ops.ts';
+import { type ImageSpec, MANAGED_LABELS, PACKAGE_ROOT, PROJECT_REPOS, type StackImages } from './types.ts';
+
+export interface EnsureImagesOptions {
+  /** Where services/, data/, nginx/ and node_modules/ are; the toolkit's own checkout by default. */
+  root?: string;
+  /** The services entry point to bundle; tests bundle a fixture. */
+  servicesEntry?: string;
+}
+
+interface ImagePlan {
+  repo: string;
+  component: string;
+  contextDir: string;
+  baseArg: string;
+  base: string;
+}
+
+/** Build unless the tag already exists; returns the tag. */
+async function ensureProjectImage(docker: DockerClient, plan: ImagePlan, progress: Progress): Promise<string> {
+  const baseId = await imageId(docker, plan.base);
+  const tag = `${plan.repo}:${contextHash(plan.contextDir, [`${plan.baseArg}=${baseId ?? plan.base}`])}`;
+  if (await imageId(docker, tag)) {
+    progress.info(`${tag} is up to date`);
+    return tag;
+  }
+  progress.step(`building ${tag}`);
+  await buildFromDir(
+    docker,
+    {
+      contextDir: plan.contextDir,
+      tag,
+      buildArgs: { [plan.baseArg]: plan.base },
+      labels: { ...MANAGED_LABELS, 'dev.replica-toolkit.component': plan.component },
+    },
+    progress,
+  );
+  return tag;
+}
+
+export async function ensureImages(
+  docker: DockerClient,
+  spec: ImageSpec,
+  progress: Progress,
+  opts: EnsureImagesOptions = {},
+): Promise<StackImages> {
+  const root = opts.root ?? PACKAGE_ROOT;
+  const bases = await ensureBaseImages(docker, spec, progress);
+  progress.step('bundling services');
+  const { outDir } = await bundleServices(root, opts.servicesEntry);
+
+  const staging = mkdtempSync(join(tmpdir(), 'toolkit-images-'));
+  try {
+    const servicesCtx = join(staging, 'services');
+    cpSync(outDir, servicesCtx, { recursive: true });
+    cpSync(join(root, 'services', 'Dockerfile'), join(servicesCtx, 'Dockerfile'));
+    mkdirSync(join(servicesCtx, 'data'));
+    cpSync(join(root, 'data', 'penguins.csv'), join(servicesCtx, 'data', 'penguins.csv'));
+
+    const nginxCtx = join(staging, 'nginx');
+    mkdirSync(nginxCtx);
+    cpSync(join(root, 'nginx', 'Dockerfile'), join(nginxCtx, 'Dockerfile'));
+
+    const services = await ensureProjectImage(
+      docker,
+      {
+        repo: PROJECT_REPOS.services,
+        component: 'services',
+        contextDir: servicesCtx,
+        baseArg: 'NODE_IMAGE',
+        base: bases.nodeBase,
+      },
+      progress,
+    );
+    const nginx = await ensureProjectImage(
+      docker,
+      {
+        repo: PROJECT_REPOS.nginx,
+        component: 'nginx',
+        contextDir: nginxCtx,
+        baseArg: 'NGINX_IMAGE',
+        base: bases.nginxBase,
+      },
+      progress,
+    );
+    return { services, nginx };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
