@@ -1,0 +1,18 @@
+// The engine's public surface: what commands call. Every function takes the Docker client as a parameter.
+export { down } from './down.ts';
+export { LABEL, projectFilters } from './labels.ts';
+export { type LogsOptions, streamLogs } from './logs.ts';
+export { status } from './status.ts';
+export { renderStatusTable } from './status-table.ts';
+export {
+  DEFAULT_TIMEOUTS,
+  type DownResult,
+  type EngineImages,
+  type EnginePaths,
+  type EngineTimeouts,
+  type ReplicaStatus,
+  type ServiceStatus,
+  type StackStatus,
+  type UpContext,
+} from './types.ts';
+export { up } from './up.ts';

@@ -1,0 +1,37 @@
+// A readable table over StackStatus for people; `--json` prints the StackStatus itself.
+import type { StackStatus } from './types.ts';
+
+const COLUMNS = ['SERVICE', 'REPLICA', 'STATE', 'HEALTH', 'ADDRESS', 'UPTIME', 'RESTARTS'] as const;
+
+export function renderStatusTable(status: StackStatus): string {
+  const head = `project ${status.project}  ${status.url ? `url ${status.url}` : 'load balancer not running'}`;
+  if (status.services.length === 0) return `${head}\nno containers\n`;
+  const readyByNumber = new Map(status.replicas.map((r) => [r.number, r.ready]));
+  const rows = status.services.map((s) => [
+    s.service,
+    String(s.number),
+    s.lastExit !== null && s.state !== 'running' ? `${s.state} (${s.lastExit})` : s.state,
+    s.service === 'inference' && s.health === 'none' ? (readyByNumber.get(s.number) ? 'ready' : 'not ready') : s.health,
+    s.address || '-',
+    formatUptime(s.uptimeSec),
+    String(s.restarts),
+  ]);
+  const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  const ready = status.replicas.filter((r) => r.ready).length;
+  const foot = `${ready}/${status.replicas.length} inference replicas ready`;
+  return `${head}\n${[line(COLUMNS), ...rows.map(line)].join('\n')}\n${foot}\n`;
+}
+
+export function formatUptime(sec: number | null): string {
+  if (sec === null) return '-';
+  if (sec < 60) return `${sec}s`;
+  if (sec < 3600) return `${Math.floor(sec / 60)}m${String(sec % 60).padStart(2, '0')}s`;
+  const h = Math.floor(sec / 3600);
+  if (h < 48) return `${h}h${String(Math.floor((sec % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
+}

@@ -1,0 +1,75 @@
+// `status`: the project's containers as data (StackStatus); rendering lives in status-table.ts.
+import type Docker from 'dockerode';
+import type { DockerClient } from '../docker.ts';
+import { LABEL } from './labels.ts';
+import { baseUrlOf, publishedFromInfo } from './nginx-port.ts';
+import { ipOnNetwork, listProjectContainers } from './query.ts';
+import type { ReplicaStatus, ServiceStatus, StackStatus } from './types.ts';
+import { httpOk } from './wait.ts';
+
+export async function status(docker: DockerClient, project: string): Promise<StackStatus> {
+  const containers = (await listProjectContainers(docker, project)).filter((c) => !c.oneoff);
+  const infos = await Promise.all(
+    containers.map((c) =>
+      docker
+        .getContainer(c.id)
+        .inspect()
+        .catch(() => undefined),
+    ),
+  );
+  const services: ServiceStatus[] = [];
+  const replicas: ReplicaStatus[] = [];
+  let url: string | null = null;
+  const now = Date.now();
+  for (const [i, c] of containers.entries()) {
+    const info = infos[i];
+    if (!info) continue; // removed between list and inspect
+    const s = serviceStatus(info, c.service, c.number, project, now);
+    services.push(s);
+    if (c.service === 'nginx') {
+      const published = publishedFromInfo(info);
+      url ??= published ? baseUrlOf(published) : null;
+    }
+    if (c.service === 'inference') {
+      const ready =
+        s.state === 'running' &&
+        (s.health === 'healthy' || (s.address !== '' && (await httpOk(`http://${s.address}/ready`))));
+      replicas.push({
+        number: s.number,
+        container: s.container,
+        state: s.state,
+        ready,
+        address: s.address,
+        restarts: s.restarts,
+        uptimeSec: s.uptimeSec,
+        lastExit: s.lastExit,
+      });
+    }
+  }
+  return { project, url, replicas, services };
+}
+
+function serviceStatus(
+  info: Docker.ContainerInspectInfo,
+  service: string,
+  number: number,
+  project: string,
+  now: number,
+): ServiceStatus {
+  const st = info.State;
+  const ip = ipOnNetwork(info, project);
+  const port = info.Config.Labels?.[LABEL.port];
+  const started = Date.parse(st.StartedAt);
+  const hasRun = st.StartedAt !== '' && !st.StartedAt.startsWith('0001-');
+  return {
+    service,
+    number,
+    container: info.Name.replace(/^\//, ''),
+    state: st.Status,
+    health: st.Health?.Status ?? 'none',
+    address: ip ? (port ? `${ip}:${port}` : ip) : '',
+    restarts: info.RestartCount,
+    uptimeSec: st.Running && Number.isFinite(started) ? Math.max(0, Math.round((now - started) / 1000)) : null,
+    lastExit: hasRun && (!st.Running || info.RestartCount > 0) ? st.ExitCode : null,
+  };
+}
