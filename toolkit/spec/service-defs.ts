@@ -1,6 +1,10 @@
 // One description of every container of the stack, built from the StackSpec. The compose renderer and the
 // Docker engine both translate these, so the hand-runnable compose file and what `toolkit up` creates agree.
 
+import type { StackImages } from '../images/index.ts';
+import type { StackPaths } from '../paths.ts';
+import type { StackSpec } from './types.ts';
+
 export type ServiceName = 'storage' | 'registry' | 'trainer' | 'inference' | 'nginx';
 
 export interface HealthcheckDef {
@@ -39,4 +43,134 @@ export interface ServiceDef {
   replicas: number;
   /** The port the service listens on inside its container. */
   containerPort?: number;
+}
+
+// ---- building the definitions ------------------------------------------------------------------------------
+
+/** Inference rejects larger bodies with 413; nginx's client_max_body_size matches, so both layers agree. */
+export const INFERENCE_BODY_LIMIT_BYTES = 1_048_576;
+/** SIGTERM: /ready answers 503 this long before the listener closes, so nginx stops sending new requests. */
+export const DRAIN_DELAY_MS = 1_000;
+export const CONTAINER_PORTS = { storage: 9000, registry: 5000, inference: 8000, nginx: 8080 } as const;
+/** Where the nginx image reads the config the toolkit renders (a bind-mounted directory). */
+export const NGINX_CONF_DIR = '/etc/toolkit-nginx';
+export const STORAGE_VOLUME = 'storage-data';
+/** Non-root user baked into both images. */
+export const SERVICE_USER = '10001:10001';
+
+const STORAGE_URL = `http://storage:${CONTAINER_PORTS.storage}`;
+const REGISTRY_URL = `http://registry:${CONTAINER_PORTS.registry}`;
+
+/** A healthcheck that needs nothing but node (the images carry no curl). */
+function httpCheck(port: number, path: string, startPeriodSec: number): HealthcheckDef {
+  const script = `fetch('http://127.0.0.1:${port}${path}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+  return { test: ['node', '-e', script], intervalSec: 2, timeoutSec: 3, retries: 15, startPeriodSec };
+}
+
+type Common = Pick<ServiceDef, 'user' | 'readOnlyRootfs' | 'tmpfs' | 'capDrop' | 'securityOpt'>;
+const hardened = (): Common => ({
+  user: SERVICE_USER,
+  readOnlyRootfs: true,
+  tmpfs: { '/tmp': 'rw,noexec,nosuid,size=64m' },
+  capDrop: ['ALL'],
+  securityOpt: ['no-new-privileges:true'],
+});
+
+export function serviceDefs(
+  spec: StackSpec,
+  images: StackImages,
+  paths: Pick<StackPaths, 'liveNginxDir'>,
+): ServiceDef[] {
+  const model = `${spec.model.name}@${spec.model.alias}`;
+  const storage: ServiceDef = {
+    name: 'storage',
+    image: images.services,
+    command: ['storage'],
+    env: { PORT: String(CONTAINER_PORTS.storage), STORAGE_DATA_DIR: '/data' },
+    envFromSecrets: ['STORAGE_ACCESS_KEY', 'STORAGE_SECRET_KEY'],
+    ...hardened(),
+    limits: { cpus: 0.5, memoryMiB: 256 },
+    restart: 'unless-stopped',
+    oneShot: false,
+    healthcheck: httpCheck(CONTAINER_PORTS.storage, '/health', 5),
+    ports: [],
+    volumes: [{ source: STORAGE_VOLUME, target: '/data', kind: 'volume', readOnly: false }],
+    dependsOn: [],
+    replicas: 1,
+    containerPort: CONTAINER_PORTS.storage,
+  };
+  const registry: ServiceDef = {
+    ...storage,
+    name: 'registry',
+    command: ['registry'],
+    env: { PORT: String(CONTAINER_PORTS.registry), STORAGE_URL },
+    envFromSecrets: ['STORAGE_ACCESS_KEY', 'STORAGE_SECRET_KEY', 'REGISTRY_TOKEN'],
+    healthcheck: httpCheck(CONTAINER_PORTS.registry, '/health', 5),
+    volumes: [],
+    dependsOn: [{ service: 'storage', condition: 'service_healthy' }],
+    containerPort: CONTAINER_PORTS.registry,
+  };
+  const trainer: ServiceDef = {
+    ...storage,
+    name: 'trainer',
+    command: ['trainer'],
+    env: { STORAGE_URL, REGISTRY_URL, MODEL: model },
+    envFromSecrets: ['STORAGE_ACCESS_KEY', 'STORAGE_SECRET_KEY', 'REGISTRY_TOKEN'],
+    // Training is CPU-bound and short: more than the idle services, and it exits when done.
+    limits: { cpus: 1, memoryMiB: 512 },
+    restart: 'no',
+    oneShot: true,
+    healthcheck: undefined,
+    volumes: [],
+    dependsOn: [
+      { service: 'storage', condition: 'service_healthy' },
+      { service: 'registry', condition: 'service_healthy' },
+    ],
+    containerPort: undefined,
+  };
+  const inference: ServiceDef = {
+    ...storage,
+    name: 'inference',
+    command: ['inference'],
+    env: {
+      PORT: String(CONTAINER_PORTS.inference),
+      STORAGE_URL,
+      REGISTRY_URL,
+      MODEL: model,
+      MAX_INFLIGHT: String(spec.inference.maxInflight),
+      MAX_INSTANCES: String(spec.inference.maxInstances),
+      BODY_LIMIT_BYTES: String(INFERENCE_BODY_LIMIT_BYTES),
+      POLL_INTERVAL_MS: String(spec.inference.pollIntervalSec * 1000),
+      GRACE_PERIOD_MS: String(spec.gracePeriodSec * 1000),
+      DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
+    },
+    envFromSecrets: ['STORAGE_ACCESS_KEY', 'STORAGE_SECRET_KEY'],
+    limits: { cpus: spec.resources.cpus, memoryMiB: spec.resources.memoryMiB },
+    healthcheck: httpCheck(CONTAINER_PORTS.inference, '/ready', 10),
+    volumes: [],
+    dependsOn: [
+      { service: 'storage', condition: 'service_healthy' },
+      { service: 'registry', condition: 'service_healthy' },
+      // The model exists once the trainer has registered it and set the alias.
+      { service: 'trainer', condition: 'service_completed_successfully' },
+    ],
+    replicas: spec.replicas,
+    containerPort: CONTAINER_PORTS.inference,
+  };
+  const nginx: ServiceDef = {
+    ...storage,
+    name: 'nginx',
+    image: images.nginx,
+    command: ['nginx', '-e', 'stderr', '-c', `${NGINX_CONF_DIR}/nginx.conf`],
+    env: {},
+    envFromSecrets: [],
+    // Every request of a load test passes through here: a full core, so the balancer is not what is measured.
+    limits: { cpus: 1, memoryMiB: 128 },
+    healthcheck: undefined,
+    ports: [{ hostIp: spec.bindAddress, hostPort: spec.port, containerPort: CONTAINER_PORTS.nginx }],
+    volumes: [{ source: paths.liveNginxDir, target: NGINX_CONF_DIR, kind: 'bind', readOnly: true }],
+    dependsOn: [],
+    containerPort: CONTAINER_PORTS.nginx,
+  };
+  return [storage, registry, trainer, inference, nginx];
 }

@@ -1,7 +1,14 @@
 // The typed StackSpec: defaults <- config file <- TOOLKIT_* environment <- flags, validated once.
 // Everything downstream (rendering, engine, load tests, reports) reads only this.
 
-export const STRATEGIES = ['round_robin', 'least_conn', 'weighted', 'ip_hash', 'hash', 'random_two_least_conn'] as const;
+export const STRATEGIES = [
+  'round_robin',
+  'least_conn',
+  'weighted',
+  'ip_hash',
+  'hash',
+  'random_two_least_conn',
+] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 export interface StackSpec {
@@ -35,3 +42,27 @@ export interface StackSpec {
   /** Directory the toolkit works in (where compose/, nginx/ and .toolkit/ live). */
   cwd: string;
 }
+
+/**
+ * Command-line values, still raw: commander hands over strings (and booleans for switches); loadSpec parses,
+ * validates and reports them as `--flag: reason`.
+ */
+export type SpecFlags = Partial<{
+  project: string;
+  replicas: string | number;
+  port: string | number;
+  bind: string;
+  strategy: string;
+  hashKey: string;
+  /** `1=3,2=1` (replica=weight) or a parsed record. */
+  weights: string | Record<string, number>;
+  cpus: string | number;
+  memory: string | number;
+  model: string;
+  gracePeriod: string | number;
+  maxReplicas: string | number;
+  /** `--bootstrap-images` is a switch (true = always); a string may name the mode: auto | always | never. */
+  bootstrapImages: string | boolean;
+  /** Not a setting: lets `replicas: 0` through (scale to zero). */
+  allowZero: boolean;
+}>;
