@@ -19,6 +19,10 @@ import {
 } from './schemas.ts';
 import { burnCpu } from './slowdown.ts';
 
+function tooManyInstances(max: number) {
+  return { loc: ['body', 'instances'], msg: `List should have at most ${max} items`, type: 'too_long' };
+}
+
 /** What the routes read from the lifecycle: the current model and whether we are draining. */
 export interface ServingState {
   model(): LoadedModel | undefined;
@@ -83,6 +87,15 @@ export async function buildApp(
   app.post<{ Body: { instances: PenguinFeatures[] } }>(
     '/predict',
     {
+      // Ajv with allErrors would report every item of an oversized array: answer that one problem first.
+      preValidation: (request, reply, done) => {
+        const list = (request.body as { instances?: unknown } | null)?.instances;
+        if (Array.isArray(list) && list.length > cfg.maxInstances) {
+          reply.code(422).send({ detail: [tooManyInstances(cfg.maxInstances)] });
+          return;
+        }
+        done();
+      },
       schema: {
         summary: 'Predict the species of one or more penguins',
         body: predictBodySchema(cfg.maxInstances),

@@ -16,8 +16,11 @@ interface AjvError {
   message?: string;
 }
 
+/** More entries than this help nobody and make a small bad body a large response. */
+export const MAX_FIELD_ERRORS = 100;
+
 export function toFieldErrors(errors: readonly AjvError[], context: string): FieldError[] {
-  return errors.map((e) => {
+  const out = errors.slice(0, MAX_FIELD_ERRORS).map((e): FieldError => {
     const loc: (string | number)[] = [context];
     for (const seg of e.instancePath.split('/').slice(1)) {
       const key = seg.replace(/~1/g, '/').replace(/~0/g, '~');
@@ -46,6 +49,14 @@ export function toFieldErrors(errors: readonly AjvError[], context: string): Fie
         return { loc, msg: `Input ${e.message ?? 'is invalid'}`, type: e.keyword };
     }
   });
+  if (errors.length > MAX_FIELD_ERRORS) {
+    out.push({
+      loc: [context],
+      msg: `${errors.length - MAX_FIELD_ERRORS} more problems not listed`,
+      type: 'too_many_errors',
+    });
+  }
+  return out;
 }
 
 /** Fastify's own client-side error codes and the status each should carry. */
