@@ -2,7 +2,10 @@
 // run before any traffic. Every run is bounded in time and aimed only at this machine's loopback.
 import type { Options, Scenario } from 'k6/options';
 import { k6Duration, MAX_DURATION_MS, parseDurationMs } from './duration.ts';
+import { checkBaseUrl, LIMITS } from './limits.ts';
 import { DEFAULT_THRESHOLDS, parseThresholdsEnv } from './thresholds.ts';
+
+export { LIMITS };
 
 export interface RunConfig {
   baseUrl: string;
@@ -13,17 +16,6 @@ export interface RunConfig {
   batch: number;
   maxVus: number;
   thresholds: Record<string, string[]>;
-}
-
-export const LIMITS = { vus: 1000, rate: 10_000, batch: 1000 } as const;
-
-const LOOPBACK_URL = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?(\/.*)?$/;
-
-export function checkBaseUrl(url: string): string {
-  if (!LOOPBACK_URL.test(url)) {
-    throw new Error(`BASE_URL ${url}: load tests may only target 127.0.0.1, localhost or [::1]`);
-  }
-  return url.replace(/\/+$/, '');
 }
 
 function intSetting(env: Record<string, string>, key: string, fallback: number, max: number): number {

@@ -1,0 +1,78 @@
+// `toolkit loadtest`: check the stack answers, run one k6 scenario against it, print the result (or JSON), and
+// fail with exit 99 when a threshold was crossed — after printing, so the numbers are always seen.
+import { GateFailedError, UsageError } from '../errors.ts';
+import { renderResult, runLoadtest, validateOptions } from '../load/index.ts';
+import type { LoadtestOptions } from '../load/types.ts';
+import { type CommandIO, printJson, type SpecOptions, specFromOptions } from './io.ts';
+
+export interface LoadtestFlags {
+  scenario?: string;
+  users?: string;
+  rate?: string;
+  duration?: string;
+  batch?: string;
+  threshold?: string[];
+  json?: boolean;
+  /** Base URL to load instead of the stack's load balancer (e.g. one replica); loopback only. */
+  target?: string;
+}
+
+function int(problems: string[], flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n)) {
+    problems.push(`${flag}: "${raw}" is not a whole number`);
+    return undefined;
+  }
+  return n;
+}
+
+/** Raw flags → runner options; number syntax here, ranges and combinations in validateOptions. */
+export function loadtestOptions(flags: LoadtestFlags, port: number): LoadtestOptions {
+  const problems: string[] = [];
+  const opts: LoadtestOptions = {
+    scenario: flags.scenario ?? 'predict',
+    users: int(problems, '--users', flags.users),
+    rate: int(problems, '--rate', flags.rate),
+    duration: flags.duration ?? '30s',
+    batch: int(problems, '--batch', flags.batch) ?? 1,
+    thresholds: flags.threshold ?? [],
+    baseUrl: flags.target ?? `http://127.0.0.1:${port}`,
+  };
+  if (problems.length > 0) throw new UsageError(problems.join('\n'), 'see toolkit loadtest --help');
+  validateOptions(opts);
+  return opts;
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** nginx answers /lb/ping itself; a bare replica (--target) answers /health. */
+async function checkReachable(baseUrl: string, port: number, target: boolean): Promise<void> {
+  if ((await answers(`${baseUrl}/lb/ping`)) || (await answers(`${baseUrl}/health`))) return;
+  if (target) throw new UsageError(`nothing answers /lb/ping or /health at ${baseUrl}`);
+  throw new UsageError(`no stack running on 127.0.0.1:${port}; start one with: toolkit up --replicas 3`);
+}
+
+export async function loadtestCommand(opts: SpecOptions & LoadtestFlags, io: CommandIO): Promise<void> {
+  const spec = await specFromOptions(opts, io);
+  const options = loadtestOptions(opts, spec.port);
+  await checkReachable(options.baseUrl.replace(/\/+$/, ''), spec.port, opts.target !== undefined);
+  const result = await runLoadtest(options, { progress: io.progress, cwd: io.cwd, spec, env: io.env });
+  if (opts.json) printJson(io, result);
+  else io.out(renderResult(result));
+  const failed = result.thresholds.filter((t) => !t.ok);
+  if (failed.length > 0) {
+    throw new GateFailedError(
+      `thresholds crossed: ${failed.map((t) => `${t.metric} ${t.expression}`).join(', ')}`,
+      `results in ${result.dir}`,
+    );
+  }
+}

@@ -1,0 +1,154 @@
+// runLoadtest: validate → run k6 on one scenario → collect its summary, time series and the generator's health
+// into results/<run-id>/ → one LoadtestResult. Threshold failures are data here; the CLI decides the exit code.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { RuntimeError, UsageError } from '../errors.ts';
+import type { Progress } from '../progress.ts';
+import type { StackSpec } from '../spec/types.ts';
+import { findK6, k6Version, startK6 } from './k6.ts';
+import { GeneratorSampler } from './proc.ts';
+import { perReplicaFromCsv } from './replicas.ts';
+import { machineInfo, makeRunId } from './run-info.ts';
+import { LOADTESTS_DIR, scriptPath } from './scenarios.ts';
+import { extractSummary, isK6Summary } from './summary.ts';
+import { judgeGenerator } from './trust.ts';
+import type { LoadtestOptions, LoadtestResult } from './types.ts';
+import { type ValidOptions, validateOptions } from './validate.ts';
+
+export interface LoadtestContext {
+  progress: Progress;
+  cwd: string;
+  spec?: StackSpec;
+  /** Where to look for k6 (K6_BIN, PATH, HOME); default process.env. */
+  env?: Record<string, string | undefined>;
+  /** Directory holding the scenario scripts; default the toolkit's own loadtests/. */
+  scriptsDir?: string;
+}
+
+const TREND_STATS = 'avg,min,med,max,p(50),p(90),p(95),p(99)';
+const FILES = { summary: 'summary.json', timeseries: 'timeseries.csv.gz', stdout: 'k6-stdout.txt', log: 'k6.log' };
+
+function k6Args(v: ValidOptions, dir: string, script: string): string[] {
+  const env: Record<string, string> = {
+    BASE_URL: v.baseUrl,
+    DURATION: v.duration,
+    BATCH: String(v.batch),
+    THRESHOLDS: JSON.stringify(v.thresholds),
+    SUMMARY_FILE: join(dir, FILES.summary),
+  };
+  if (v.vus !== undefined) env.VUS = String(v.vus);
+  if (v.rate !== undefined) env.RATE = String(v.rate);
+  return [
+    'run',
+    '--no-usage-report',
+    '--no-color',
+    // No REST API server: parallel runs would fight over its default port, and nothing here uses it.
+    '--address',
+    '',
+    // The user's shell may hold VUS or RATE; only what we pass with -e may reach the script.
+    '--include-system-env-vars=false',
+    '--summary-trend-stats',
+    TREND_STATS,
+    '--out',
+    `csv=${join(dir, FILES.timeseries)}`,
+    ...Object.entries(env).flatMap(([k, val]) => ['-e', `${k}=${val}`]),
+    script,
+  ];
+}
+
+async function createRunDir(cwd: string, v: ValidOptions): Promise<{ runId: string; dir: string }> {
+  const runId = v.runId ?? makeRunId();
+  const dir = resolve(cwd, v.resultsDir, runId);
+  await mkdir(resolve(cwd, v.resultsDir), { recursive: true });
+  try {
+    await mkdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new UsageError(`results for run ${runId} already exist in ${dir}`, 'pick another run id');
+    }
+    throw e;
+  }
+  return { runId, dir };
+}
+
+export async function runLoadtest(opts: LoadtestOptions, ctx: LoadtestContext): Promise<LoadtestResult> {
+  const v = validateOptions(opts);
+  const env = ctx.env ?? process.env;
+  const bin = await findK6(env);
+  const version = await k6Version(bin);
+  const { runId, dir } = await createRunDir(ctx.cwd, v);
+  const script = scriptPath(v.scenario, ctx.scriptsDir ?? LOADTESTS_DIR);
+  const args = k6Args(v, dir, script);
+  const load = v.model === 'open' ? `${v.rate} arrivals/s` : `${v.vus} VUs`;
+
+  if (ctx.spec) await writeFile(join(dir, 'spec.json'), `${JSON.stringify(ctx.spec, null, 2)}\n`);
+  const runInfo = {
+    runId,
+    startedAt: new Date().toISOString(),
+    options: opts,
+    resolved: v,
+    replicas: ctx.spec?.replicas ?? null,
+    machine: machineInfo(version),
+    command: [bin, ...args],
+  };
+  const writeRunInfo = (extra: object) =>
+    writeFile(join(dir, 'run.json'), `${JSON.stringify({ ...runInfo, ...extra }, null, 2)}\n`);
+  await writeRunInfo({});
+
+  ctx.progress.step(`k6 ${v.scenario}: ${load} for ${v.duration} against ${v.baseUrl} (run ${runId})`);
+  const t0 = Date.now();
+  const k6 = startK6(bin, args, {
+    env: { PATH: env.PATH, HOME: env.HOME, K6_NO_USAGE_REPORT: 'true' },
+    cwd: ctx.cwd,
+    // The script's own bound plus graceful stop (10 s) and start-up/summary slack.
+    deadlineMs: v.durationMs + 60_000,
+    everyMs: 5000,
+    onProgress: (p) =>
+      ctx.progress.info(p.line ?? `k6 ${v.scenario}: ${((Date.now() - t0) / 1000).toFixed(0)}s elapsed`),
+  });
+  const sampler = new GeneratorSampler(k6.pid);
+  await sampler.start();
+  const exit = await k6.exited;
+  const usage = await sampler.stop();
+  await writeFile(join(dir, FILES.stdout), exit.stdout);
+  await writeFile(join(dir, FILES.log), exit.stderr);
+  await writeRunInfo({ finishedAt: new Date().toISOString(), k6Exit: { code: exit.code, signal: exit.signal } });
+
+  // 0: passed; 99: thresholds crossed (a result, not an error). Anything else: k6 could not do the run.
+  if (exit.code !== 0 && exit.code !== 99) {
+    const why = exit.signal ? `was stopped (${exit.signal}) after ${v.durationMs / 1000 + 60}s` : `exited ${exit.code}`;
+    throw new RuntimeError(
+      `k6 ${why} running ${v.scenario}:\n  ${exit.stderrTail.join('\n  ')}`,
+      `full log: ${join(dir, FILES.log)}`,
+    );
+  }
+  const summary = await readSummary(join(dir, FILES.summary));
+  const figures = extractSummary(summary);
+  const perReplica = await perReplicaFromCsv(join(dir, FILES.timeseries));
+  const generator = judgeGenerator({ ...usage, droppedIterations: figures.droppedIterations });
+  const result: LoadtestResult = {
+    runId,
+    dir,
+    model: v.model,
+    scenario: v.scenario,
+    ...(v.vus !== undefined ? { vus: v.vus } : {}),
+    ...(v.rate !== undefined ? { rate: v.rate } : {}),
+    ...figures,
+    perReplica,
+    generator,
+  };
+  await writeFile(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+  if (!generator.trusted) ctx.progress.warn(`UNTRUSTED result: ${generator.reasons.join('; ')}`);
+  return result;
+}
+
+async function readSummary(file: string) {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new RuntimeError(`k6 wrote no readable summary at ${file}`, 'does the scenario export handleSummary?', e);
+  }
+  if (!isK6Summary(parsed)) throw new RuntimeError(`${file} is not a k6 summary (no metrics)`);
+  return parsed;
+}
