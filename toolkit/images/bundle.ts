@@ -43,7 +43,7 @@ function runtimeAssetsPlugin(root: string): Plugin {
           // Keep a leading 'use strict' first, or the module silently stops being strict.
           const strict = /^\s*(['"])use strict\1;?/.exec(source);
           const contents = strict
-            ? source.slice(0, strict[0].length) + shim + source.slice(strict[0].length)
+            ? `${source.slice(0, strict[0].length)}\n${shim}${source.slice(strict[0].length)}`
             : shim + source;
           return { contents, loader: 'js' };
         });
