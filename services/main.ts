@@ -6,6 +6,10 @@ import type { ServiceHandle } from './common/service.ts';
 
 type Env = Record<string, string | undefined>;
 
+// The project runs on Node 20 (package.json engines); the AWS SDK's "Node 22 soon" notice would
+// otherwise open every service's stderr. An explicit setting in the environment still wins.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 interface ServerEntry {
   kind: 'server';
   about: string;
