@@ -11,7 +11,7 @@ import type { StackSpec } from '../spec/types.ts';
 export const PROJECT_LABEL = 'dev.replica-toolkit.project';
 
 /** Compose interpolates `$VAR` in values; ours are literal. */
-const literal = (s: string): string => s.replaceAll('$', '$$');
+const literal = (s: string): string => s.replaceAll('$', () => '$$');
 
 const seconds = (n: number): string => `${n}s`;
 
@@ -32,7 +32,9 @@ function service(
   def: ServiceDef,
   paths: Pick<StackPaths, 'composeDir' | 'secretsFile' | 'composeNginxConf'>,
 ): Record<string, unknown> {
-  const s: Record<string, unknown> = { image: def.image, command: def.command.map(literal) };
+  const s: Record<string, unknown> = { image: def.image };
+  if (def.entrypoint) s.entrypoint = def.entrypoint.map(literal);
+  s.command = def.command.map(literal);
   if (def.name === 'inference') s.scale = def.replicas;
   if (Object.keys(def.env).length) {
     s.environment = Object.fromEntries(Object.entries(def.env).map(([k, v]) => [k, literal(v)]));

@@ -67,7 +67,7 @@ function oneOf<T extends string>(values: readonly T[]): (raw: unknown) => Parsed
 
 function cpus(raw: unknown): Parsed<number> {
   const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
-  if (!/^\d*\.?\d+$/.test(text)) return bad('not a number');
+  if (!/^-?\d*\.?\d+$/.test(text)) return bad('not a number');
   const n = Number(text);
   return n > 0 ? ok(n) : bad('must be > 0');
 }

@@ -19,6 +19,8 @@ export interface HealthcheckDef {
 export interface ServiceDef {
   name: ServiceName;
   image: string;
+  /** Replaces the image's ENTRYPOINT when set (nginx: the config path must not depend on how the image was built). */
+  entrypoint?: string[];
   command: string[];
   /** Plain settings; secrets come from `envFromSecrets` (names of keys in the generated secrets env file). */
   env: Record<string, string>;
@@ -161,7 +163,9 @@ export function serviceDefs(
     ...storage,
     name: 'nginx',
     image: images.nginx,
-    command: ['nginx', '-e', 'stderr', '-c', `${NGINX_CONF_DIR}/nginx.conf`],
+    // Explicit, so the one command works whatever ENTRYPOINT/CMD the image has; the config says `daemon off;`.
+    entrypoint: ['nginx'],
+    command: ['-e', 'stderr', '-c', `${NGINX_CONF_DIR}/nginx.conf`],
     env: {},
     envFromSecrets: [],
     // Every request of a load test passes through here: a full core, so the balancer is not what is measured.
