@@ -1,5 +1,6 @@
 // Test helpers: an in-process registry on a loopback port, and the trainer run in-process against it.
 // Both take the object startTestStorage() returns (only its access fields are used).
+import { createServer } from 'node:net';
 import { type RegistryConfig, startRegistry } from '../../services/registry/index.ts';
 import { runTrainer, type TrainerResult, trainerConfigFromEnv } from '../../services/trainer/index.ts';
 
@@ -64,4 +65,45 @@ export async function trainInto(
     TRAINER_WAIT_MS: '30000',
   };
   return runTrainer(trainerConfigFromEnv(env), opts.log ?? (() => {}));
+}
+
+export interface CallOptions {
+  query?: Record<string, string>;
+  body?: unknown;
+  /** A raw body instead of JSON (to test malformed input). */
+  raw?: string;
+  contentType?: string;
+  /** Bearer token; default the registry's own, null for none. */
+  token?: string | null;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: tests walk arbitrary JSON answers
+export type Json = Record<string, any>;
+export type MlflowCall = (method: string, path: string, o?: CallOptions) => Promise<{ status: number; json: Json }>;
+
+/** A raw HTTP caller for the registry: `path` is relative to /api/2.0/mlflow/ unless it starts with '/'. */
+export function mlflowCaller(registry: { url: string; token: string }): MlflowCall {
+  return async (method, path, o = {}) => {
+    const url = new URL(path.startsWith('/') ? path : `/api/2.0/mlflow/${path}`, registry.url);
+    for (const [k, v] of Object.entries(o.query ?? {})) url.searchParams.set(k, v);
+    const headers: Record<string, string> = {};
+    const token = o.token === undefined ? registry.token : o.token;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (o.body !== undefined || o.raw !== undefined) {
+      headers['content-type'] = o.contentType ?? 'application/json';
+      body = o.raw ?? JSON.stringify(o.body);
+    }
+    const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(30_000) });
+    return { status: res.status, json: (await res.json()) as Json };
+  };
+}
+
+/** A loopback port nothing listens on: bind one, note it, release it. */
+export async function closedLoopbackPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as { port: number };
+  await new Promise((r) => srv.close(r));
+  return port;
 }

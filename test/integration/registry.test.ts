@@ -1,9 +1,15 @@
 // The registry over HTTP against real storage: every endpoint, auth, MLflow error shapes, bad input,
 // concurrent writers, and the behaviour while storage is unreachable.
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistry } from '../../services/registry/index.ts';
-import { startTestRegistry, type TestRegistry } from '../helpers/registry.ts';
+import {
+  type CallOptions,
+  closedLoopbackPort,
+  type MlflowCall,
+  mlflowCaller,
+  startTestRegistry,
+  type TestRegistry,
+} from '../helpers/registry.ts';
 import { startTestStorage } from '../helpers/storage.ts';
 
 let storage: Awaited<ReturnType<typeof startTestStorage>>;
@@ -12,39 +18,14 @@ let registry: TestRegistry;
 beforeAll(async () => {
   storage = await startTestStorage();
   registry = await startTestRegistry(storage);
+  call = mlflowCaller(registry);
 });
 afterAll(async () => {
   await registry?.close();
   await storage?.close();
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: tests walk arbitrary JSON answers
-type Json = Record<string, any>;
-
-interface CallOptions {
-  query?: Record<string, string>;
-  body?: unknown;
-  raw?: string;
-  contentType?: string;
-  token?: string | null;
-}
-
-async function call(method: string, path: string, o: CallOptions = {}) {
-  const url = new URL(path.startsWith('/') ? path : `/api/2.0/mlflow/${path}`, registry.url);
-  for (const [k, v] of Object.entries(o.query ?? {})) url.searchParams.set(k, v);
-  const headers: Record<string, string> = {};
-  const token = o.token === undefined ? registry.token : o.token;
-  if (token !== null) headers.authorization = `Bearer ${token}`;
-  let body: string | undefined;
-  if (o.body !== undefined || o.raw !== undefined) {
-    headers['content-type'] = o.contentType ?? 'application/json';
-    body = o.raw ?? JSON.stringify(o.body);
-  }
-  const res = await fetch(url, { method, headers, body });
-  const json = (await res.json()) as Json;
-  return { status: res.status, json };
-}
-
+let call: MlflowCall;
 const post = (path: string, body: unknown, o: CallOptions = {}) => call('POST', path, { ...o, body });
 const get = (path: string, query: Record<string, string>) => call('GET', path, { query, token: null });
 
@@ -323,7 +304,7 @@ describe('registry under concurrent writers', () => {
 
 describe('registry while storage is unreachable', () => {
   it('stays healthy but answers API calls with 503 and the reason', async () => {
-    const port = await closedPort();
+    const port = await closedLoopbackPort();
     const handle = await startRegistry({
       host: '127.0.0.1',
       port: 0,
@@ -350,12 +331,3 @@ describe('registry while storage is unreachable', () => {
     }
   });
 });
-
-/** A loopback port nothing listens on: bind one, note it, release it. */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
