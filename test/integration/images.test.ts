@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker, type DockerClient } from '../../toolkit/docker.ts';
-import { ensureImages, type ImageSpec, MANAGED_LABEL, type StackImages } from '../../toolkit/images/index.ts';
+import { RuntimeError } from '../../toolkit/errors.ts';
+import {
+  ensureBaseImages,
+  ensureImages,
+  type ImageSpec,
+  LOCAL_BASES,
+  MANAGED_LABEL,
+  type StackImages,
+} from '../../toolkit/images/index.ts';
 import type { Progress } from '../../toolkit/progress.ts';
 
 const TEST_LABEL = 'dev.replica-toolkit.test';
@@ -99,6 +107,29 @@ describe('ensureImages', () => {
     const after = await Promise.all([again.services, again.nginx].map((t) => docker.getImage(t).inspect()));
     expect(after.map((i) => i.Id)).toEqual(before.map((i) => i.Id));
     expect(lines.filter((l) => /building|debootstrap|pulling/.test(l))).toEqual([]);
+  });
+});
+
+describe('ensureBaseImages', () => {
+  it("with bootstrap 'never' refuses a base it cannot find or pull, and says how to allow bootstrapping", async () => {
+    const spec: ImageSpec = {
+      images: { nodeBase: 'replica-toolkit/no-such-base:1', nginxBase: 'nginx:stable', bootstrap: 'never' },
+    };
+    const err = await ensureBaseImages(docker, spec, recordingProgress([])).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect((err as RuntimeError).message).toContain('replica-toolkit/no-such-base:1');
+    expect((err as RuntimeError).hint).toContain('--bootstrap-images');
+  });
+
+  it("with bootstrap 'always' uses the local bases (cached from the first run)", async () => {
+    const lines: string[] = [];
+    const bases = await ensureBaseImages(
+      docker,
+      { images: { ...SPEC.images, bootstrap: 'always' } },
+      recordingProgress(lines),
+    );
+    expect(bases).toEqual({ nodeBase: LOCAL_BASES.node, nginxBase: LOCAL_BASES.nginx });
+    expect(lines.filter((l) => /pulling|debootstrap/.test(l))).toEqual([]);
   });
 });
 

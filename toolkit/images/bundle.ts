@@ -58,8 +58,12 @@ export interface BundleResult {
   bundle: string;
 }
 
-export async function bundleServices(root: string, entry = join(root, 'services', 'main.ts')): Promise<BundleResult> {
-  const outDir = join(root, 'dist', 'services');
+/** Bundle into outDir (a fresh directory private to this call, so concurrent runs never share files). */
+export async function bundleServices(
+  root: string,
+  outDir: string,
+  entry = join(root, 'services', 'main.ts'),
+): Promise<BundleResult> {
   const bundle = join(outDir, 'services.mjs');
   if (!existsSync(entry)) throw new RuntimeError(`services entry ${entry} not found`);
   rmSync(outDir, { recursive: true, force: true });

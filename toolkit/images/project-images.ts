@@ -1,8 +1,7 @@
 // The two images a stack runs, tagged by a hash of everything that goes into them, so an unchanged
 // checkout reuses them (no build) and any change to a Dockerfile, the bundle, the data or the base
 // image yields a new tag.
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DockerClient } from '../docker.ts';
 import type { Progress } from '../progress.ts';
@@ -25,6 +24,23 @@ interface ImagePlan {
   contextDir: string;
   baseArg: string;
   base: string;
+}
+
+/**
+ * Keep a copy of the whole context at dist/services: `node dist/services/services.mjs` runs it, and
+ * `docker build dist/services` builds it by hand (with a registry). The toolkit never reads it back.
+ */
+function publishBundle(from: string, to: string, progress: Progress): void {
+  const tmp = `${to}.${process.pid}`;
+  try {
+    cpSync(from, tmp, { recursive: true });
+    rmSync(to, { recursive: true, force: true });
+    renameSync(tmp, to);
+  } catch (err) {
+    // Another run published at the same moment; the image does not depend on this copy.
+    rmSync(tmp, { recursive: true, force: true });
+    progress.warn(`could not refresh ${to}: ${(err as Error).message}`);
+  }
 }
 
 /** Build unless the tag already exists; returns the tag. */
@@ -57,16 +73,17 @@ export async function ensureImages(
 ): Promise<StackImages> {
   const root = opts.root ?? PACKAGE_ROOT;
   const bases = await ensureBaseImages(docker, spec, progress);
-  progress.step('bundling services');
-  const { outDir } = await bundleServices(root, opts.servicesEntry);
-
-  const staging = mkdtempSync(join(tmpdir(), 'toolkit-images-'));
+  // Staging lives under dist/ so the source map's relative paths (part of the hash) do not depend on TMPDIR.
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  const staging = mkdtempSync(join(root, 'dist', '.staging-'));
   try {
     const servicesCtx = join(staging, 'services');
-    cpSync(outDir, servicesCtx, { recursive: true });
+    progress.info('bundling services');
+    await bundleServices(root, servicesCtx, opts.servicesEntry);
     cpSync(join(root, 'services', 'Dockerfile'), join(servicesCtx, 'Dockerfile'));
     mkdirSync(join(servicesCtx, 'data'));
     cpSync(join(root, 'data', 'penguins.csv'), join(servicesCtx, 'data', 'penguins.csv'));
+    publishBundle(servicesCtx, join(root, 'dist', 'services'), progress);
 
     const nginxCtx = join(staging, 'nginx');
     mkdirSync(nginxCtx);
