@@ -83,6 +83,13 @@ describe('per-replica counts', () => {
     expect(shares.reduce((a, s) => a + s.requests, 0)).toBe(7);
   });
 
+  it('fails cleanly on a missing or corrupt time series', async () => {
+    await expect(perReplicaFromCsv(join(tmp, 'missing.csv.gz'))).rejects.toThrow(/ENOENT/);
+    const bad = join(tmp, 'bad.csv.gz');
+    await writeFile(bad, 'not gzip');
+    await expect(perReplicaFromCsv(bad)).rejects.toThrow(/incorrect header check/);
+  });
+
   it('splits quoted CSV fields', () => {
     expect(splitCsvLine('a,"b,c",,"d ""e"""')).toEqual(['a', 'b,c', '', 'd "e"']);
   });

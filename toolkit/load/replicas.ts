@@ -3,6 +3,7 @@
 // writes millions of rows.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { ReplicaShare } from './types.ts';
 
@@ -62,7 +63,13 @@ export function toShares(counts: Map<string, number>): ReplicaShare[] {
 
 export async function perReplicaFromCsv(file: string): Promise<ReplicaShare[]> {
   const input = createReadStream(file);
-  const stream = file.endsWith('.gz') ? input.pipe(createGunzip()) : input;
+  let stream: Readable = input;
+  if (file.endsWith('.gz')) {
+    const gunzip = createGunzip();
+    // pipe() does not forward a read error (e.g. ENOENT); readline only sees errors of the stream it reads.
+    input.on('error', (e) => gunzip.destroy(e));
+    stream = input.pipe(gunzip);
+  }
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   return toShares(await countReplicas(lines));
 }

@@ -124,7 +124,9 @@ export async function runLoadtest(opts: LoadtestOptions, ctx: LoadtestContext): 
   }
   const summary = await readSummary(join(dir, FILES.summary));
   const figures = extractSummary(summary);
-  const perReplica = await perReplicaFromCsv(join(dir, FILES.timeseries));
+  const perReplica = await perReplicaFromCsv(join(dir, FILES.timeseries)).catch((e: unknown) => {
+    throw new RuntimeError(`could not read k6's time series ${join(dir, FILES.timeseries)}: ${(e as Error).message}`);
+  });
   const generator = judgeGenerator({ ...usage, droppedIterations: figures.droppedIterations });
   const result: LoadtestResult = {
     runId,
