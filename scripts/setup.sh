@@ -46,8 +46,8 @@ engine_pkgs() {
   command -v debootstrap >/dev/null || p+=(debootstrap)
   echo "${p[@]}"
 }
-if docker info >/dev/null 2>&1; then
-  say "docker" "already running ($(docker info --format '{{.ServerVersion}}' 2>/dev/null))"
+if server=$(docker info --format '{{.ServerVersion}}' 2>/dev/null); then
+  say "docker" "already running ($server)"
 else
   case "${DOCKER_HOST:-unix:///var/run/docker.sock}" in
     unix:///var/run/docker.sock) ;;
