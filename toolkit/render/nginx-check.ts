@@ -9,6 +9,8 @@ import { MANAGED_LABEL } from '../images/index.ts';
 import { NGINX_CONF_DIR, SERVICE_USER } from '../spec/service-defs.ts';
 
 const CHECK_TIMEOUT_MS = 60_000;
+export const CHECK_ROLE_LABEL = 'dev.replica-toolkit.role';
+export const CHECK_PID_LABEL = 'dev.replica-toolkit.pid';
 
 /** Docker's log stream without a TTY: 8-byte frame headers (stream, 0, 0, 0, length32) before each chunk. */
 export function demuxDockerLog(buf: Buffer): string {
@@ -39,7 +41,8 @@ export async function checkNginxConfig(
       Entrypoint: ['nginx'],
       Cmd: ['-t', '-e', 'stderr', '-c', `${NGINX_CONF_DIR}/nginx.conf`],
       User: SERVICE_USER,
-      Labels: { [MANAGED_LABEL]: 'true', 'dev.replica-toolkit.role': 'nginx-check' },
+      // The pid says which toolkit process made it, should one ever be left behind.
+      Labels: { [MANAGED_LABEL]: 'true', [CHECK_ROLE_LABEL]: 'nginx-check', [CHECK_PID_LABEL]: String(process.pid) },
       HostConfig: {
         ReadonlyRootfs: true,
         Tmpfs: { '/tmp': 'rw,noexec,nosuid,size=16m' },
