@@ -17,7 +17,7 @@ import {
   readySchema,
   validationErrorSchema,
 } from './schemas.ts';
-import { burnCpu } from './slowdown.ts';
+import { burnCpu, MovingAverage } from './slowdown.ts';
 
 function tooManyInstances(max: number) {
   return { loc: ['body', 'instances'], msg: `List should have at most ${max} items`, type: 'too_long' };
@@ -66,9 +66,12 @@ export async function buildApp(
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const replica = cfg.replicaId;
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-replica', replica);
-    done();
+    // While draining, every response ends its connection: a keep-alive socket that was busy when the
+    // listener closed would otherwise stay open (idle) until the grace period forces it shut.
+    if (state.draining) reply.header('connection', 'close');
+    done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(
@@ -83,6 +86,7 @@ export async function buildApp(
   let inflight = 0;
   metrics.inflightSource = () => inflight;
   const slowdown = cfg.slowdownPct / 100;
+  const baseCost = new MovingAverage(0.1);
 
   app.post<{ Body: { instances: PenguinFeatures[] } }>(
     '/predict',
@@ -129,7 +133,10 @@ export async function buildApp(
         if (slowdown === 0) return { predictions: loaded.model.predict(request.body.instances), model: loaded.label };
         const t0 = performance.now();
         const predictions = loaded.model.predict(request.body.instances);
-        await burnCpu((performance.now() - t0) * slowdown);
+        const n = request.body.instances.length;
+        // The base cost is a moving average per instance: one GC pause must not multiply into seconds.
+        const perInstanceMs = baseCost.observe((performance.now() - t0) / n);
+        await burnCpu(perInstanceMs * n * slowdown);
         return { predictions, model: loaded.label };
       } finally {
         inflight--;

@@ -2,7 +2,7 @@
 // the registry tag and the sidecar object → a loaded PenguinsModel. Any mismatch is an error, never a model.
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { PenguinsModel } from '../model/penguins.ts';
+import { ISLANDS, type PenguinFeatures, PenguinsModel, SEXES } from '../model/penguins.ts';
 
 export interface ModelVersionRef {
   name: string;
@@ -83,7 +83,24 @@ export async function loadVersion(s3: S3Client, ref: ModelVersionRef, signal?: A
   } catch (err) {
     throw new ModelUnavailableError(`artifact ${ref.source} does not load: ${describe(err)}`);
   }
+  warmUp(model);
   return { ref, model, label: { name: ref.name, version: ref.version, alias: ref.alias } };
+}
+
+/** A few predictions before the switch, so the first real requests on a new version do not pay for JIT. */
+function warmUp(model: PenguinsModel): void {
+  const batch: PenguinFeatures[] = [];
+  for (let i = 0; i < 64; i++) {
+    batch.push({
+      island: ISLANDS[i % ISLANDS.length],
+      bill_length_mm: 35 + (i % 20),
+      bill_depth_mm: 14 + (i % 7),
+      flipper_length_mm: 180 + (i % 40),
+      body_mass_g: 3000 + 50 * i,
+      sex: SEXES[i % SEXES.length],
+    });
+  }
+  for (let round = 0; round < 20; round++) model.predict(round % 2 ? batch : batch.slice(0, 1));
 }
 
 async function getObject(s3: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<Buffer> {

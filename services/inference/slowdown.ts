@@ -23,3 +23,14 @@ export async function burnCpu(ms: number): Promise<void> {
   }
   if (sink < 0) throw new Error('unreachable');
 }
+
+/** Exponentially weighted moving average; the first sample is taken as is. */
+export class MovingAverage {
+  private value: number | undefined;
+  constructor(private readonly alpha: number) {}
+
+  observe(sample: number): number {
+    this.value = this.value === undefined ? sample : this.value + this.alpha * (sample - this.value);
+    return this.value;
+  }
+}

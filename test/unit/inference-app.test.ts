@@ -147,7 +147,9 @@ describe('health, readiness, metrics, docs', () => {
   it('exposes Prometheus metrics on its own registry', async () => {
     await post({ instances: [VALID_INSTANCE] });
     const text = await (await fetch(`${t.url}/metrics`)).text();
-    expect(text).toMatch(/^http_requests_total\{route="\/predict",method="POST",status="200",replica="test-replica"\} \d+/m);
+    expect(text).toMatch(
+      /^http_requests_total\{route="\/predict",method="POST",status="200",replica="test-replica"\} \d+/m,
+    );
     expect(text).toContain('http_request_duration_seconds_bucket{le="0.001",replica="test-replica",route="/predict"}');
     expect(text).toContain('inference_inflight_requests{replica="test-replica"} 0');
     expect(text).toContain('process_resident_memory_bytes');
@@ -170,7 +172,7 @@ describe('health, readiness, metrics, docs', () => {
 
 describe('concurrency cap', () => {
   it('answers 503 with Retry-After beyond MAX_INFLIGHT predictions', async () => {
-    const slow = await startTestApp({ MAX_INFLIGHT: '1', SLOWDOWN_PCT: '5000' });
+    const slow = await startTestApp({ MAX_INFLIGHT: '1', SLOWDOWN_PCT: '2000' });
     try {
       const batch = { instances: Array(1000).fill(VALID_INSTANCE) };
       const req = (body: unknown) =>

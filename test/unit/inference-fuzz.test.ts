@@ -33,13 +33,49 @@ interface FuzzCase {
 
 const FIELDS = Object.keys(VALID_INSTANCE);
 const WRONG_VALUES: unknown[] = [
-  null, true, false, [], {}, [1, 2], { a: 1 }, '', 'NaN', 'Infinity', '-Infinity', '1e5', ' 45 ', '0x10',
-  -1, 0, 1e308, -1e308, Number.MAX_SAFE_INTEGER, 'biscoe', 'BISCOE', 'Biscoe ', 'mâle', '\u0000', 'x'.repeat(5000),
+  null,
+  true,
+  false,
+  [],
+  {},
+  [1, 2],
+  { a: 1 },
+  '',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e5',
+  ' 45 ',
+  '0x10',
+  -1,
+  0,
+  1e308,
+  -1e308,
+  Number.MAX_SAFE_INTEGER,
+  'biscoe',
+  'BISCOE',
+  'Biscoe ',
+  'mâle',
+  '\u0000',
+  'x'.repeat(5000),
 ];
-const RAW_NUMBERS = ['1e999', '-1e999', '123456789012345678901234567890', '1e-999999', '-0.0e-0', '99999999999999999999e99'];
+const RAW_NUMBERS = [
+  '1e999',
+  '-1e999',
+  '123456789012345678901234567890',
+  '1e-999999',
+  '-0.0e-0',
+  '99999999999999999999e99',
+];
 const BAD_TYPES = [
-  'text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded',
-  'application/octet-stream', 'garbage', 'application/jsonp', 'image/png',
+  'text/plain',
+  'application/xml',
+  'multipart/form-data; boundary=x',
+  'application/x-www-form-urlencoded',
+  'application/octet-stream',
+  'garbage',
+  'application/jsonp',
+  'image/png',
 ];
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 const instances = (n: number) => Array.from({ length: n }, () => ({ ...VALID_INSTANCE }));
@@ -93,7 +129,7 @@ const generators: Record<string, (r: Rng) => FuzzCase> = {
       ['[', ']'],
       ['{"a":', '}'],
     ]);
-    const inner = open.repeat(depth) + '1' + close.repeat(depth);
+    const inner = `${open.repeat(depth)}1${close.repeat(depth)}`;
     const text = r.pick([
       `{"instances":${inner}}`,
       `{"instances":[{"island":${inner}}]}`,
@@ -104,7 +140,8 @@ const generators: Record<string, (r: Rng) => FuzzCase> = {
   },
   hugeArray: (r) => {
     const choice = r.int(3);
-    if (choice === 0) return { kind: 'hugeArray', body: json({ instances: instances(MAX_INSTANCES + 1 + r.int(500)) }) };
+    if (choice === 0)
+      return { kind: 'hugeArray', body: json({ instances: instances(MAX_INSTANCES + 1 + r.int(500)) }) };
     if (choice === 1) return { kind: 'hugeArray', body: json({ instances: Array(20_000 + r.int(50_000)).fill(0) }) };
     return { kind: 'hugeArray', body: Buffer.from(`{"instances":[${'1,'.repeat(BODY_LIMIT)}1]}`) };
   },
