@@ -43,6 +43,13 @@ describe('traffic proof', () => {
     expect(res.requests).toBeLessThanOrEqual(40);
   });
 
+  it('in drain mode only asks that no other replica answers', async () => {
+    const url = await roundRobin(['r1']);
+    expect((await waitTrafficReaches(url, ['r1', 'r2'], rr, { timeoutMs: 2000, require: 'only' })).ok).toBe(true);
+    const res = await waitTrafficReaches(url, ['r2'], rr, { timeoutMs: 1000, maxRequests: 16, require: 'only' });
+    expect(res).toMatchObject({ ok: false, unexpected: ['r1'] });
+  });
+
   it('varies the hash key only when it is a request header', () => {
     expect(hashHeaderName('hash', '$http_x_user')).toBe('x-user');
     expect(hashHeaderName('hash', '$remote_addr')).toBeUndefined();

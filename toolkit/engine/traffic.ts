@@ -34,7 +34,12 @@ export async function waitTrafficReaches(
   baseUrl: string,
   expected: string[],
   spec: Pick<StackSpec, 'lb'>,
-  opts: { timeoutMs: number; maxRequests?: number },
+  opts: {
+    timeoutMs: number;
+    maxRequests?: number;
+    /** all: every expected replica answers (the default); only: no other replica answers (draining). */
+    require?: 'all' | 'only';
+  },
 ): Promise<TrafficResult> {
   const want = new Set(expected);
   const deadline = Date.now() + opts.timeoutMs;
@@ -42,6 +47,7 @@ export async function waitTrafficReaches(
   const perRound = Math.max(8, 4 * expected.length);
   const hashHeader = hashHeaderName(spec.lb.strategy, spec.lb.hashKey);
   const stickyOnly = spec.lb.strategy === 'ip_hash' || (spec.lb.strategy === 'hash' && !hashHeader);
+  const onlyMode = opts.require === 'only';
   let requests = 0;
   let last: TrafficResult = { ok: false, seen: [], missing: expected, unexpected: [], requests: 0 };
   while (Date.now() < deadline && requests < maxRequests) {
@@ -61,15 +67,18 @@ export async function waitTrafficReaches(
         });
         await res.body?.cancel();
         const replica = res.headers.get('x-replica');
-        if (res.status === 200 && replica) seen.add(replica);
-        else lastError = `HTTP ${res.status}${replica ? ` from ${replica}` : ''}`;
+        // Draining cares about who answers at all (a 503 from a busy replica still counts).
+        if (replica && (res.status === 200 || onlyMode)) seen.add(replica);
+        if (res.status !== 200) lastError = `HTTP ${res.status}${replica ? ` from ${replica}` : ''}`;
       } catch (err) {
         lastError = (err as Error).message;
       }
     }
     const missing = expected.filter((r) => !seen.has(r));
     const unexpected = [...seen].filter((r) => !want.has(r));
-    const ok = unexpected.length === 0 && seen.size > 0 && (stickyOnly || missing.length === 0);
+    const ok =
+      unexpected.length === 0 &&
+      (onlyMode || (seen.size > 0 && (stickyOnly || missing.length === 0)) || expected.length === 0);
     last = { ok, seen: [...seen].sort(), missing, unexpected, requests, lastError };
     if (ok) return last;
     await sleep(200);
