@@ -49,6 +49,18 @@ export function writeConditions(ifMatch: string | undefined, ifNoneMatch: string
   };
 }
 
+/** If-Match / If-None-Match on reads: a failed If-Match throws 412; a matching If-None-Match returns true (304). */
+export function readConditions(
+  ifMatch: string | undefined,
+  ifNoneMatch: string | undefined,
+  meta: ObjectMeta,
+): boolean {
+  const etag = bareEtag(meta.etag);
+  const matches = (list: string) => list.split(',').some((t) => bareEtag(t) === '*' || bareEtag(t) === etag);
+  if (ifMatch !== undefined && !matches(ifMatch)) throw errors.preconditionFailed('If-Match but the ETag differs');
+  return ifNoneMatch !== undefined && matches(ifNoneMatch);
+}
+
 export async function putObject(ctx: ObjectContext, o: ObjectRequest, req: FastifyRequest, reply: FastifyReply) {
   assertOnlyQuery(o.query, [], 'PutObject');
   if (header(req, 'x-amz-copy-source') !== undefined) throw errors.notImplemented('CopyObject');
@@ -82,6 +94,11 @@ export async function getObject(ctx: ObjectContext, o: ObjectRequest, req: Fasti
   const head = req.method === 'HEAD';
   assertOnlyQuery(o.query, [], head ? 'HeadObject' : 'GetObject');
   const { meta, fh } = await ctx.store.openForRead(o.bucket, o.key);
+  const notModified = readConditions(header(req, 'if-match'), header(req, 'if-none-match'), meta);
+  if (notModified) {
+    await fh.close();
+    return reply.code(304).header('etag', meta.etag).send();
+  }
   const range = parseRange(header(req, 'range'), meta.size);
   if (range.kind === 'unsatisfiable') {
     await fh.close();

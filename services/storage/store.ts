@@ -46,7 +46,9 @@ export class ObjectStore {
     await rm(store.tmpDir, { recursive: true, force: true });
     await mkdir(store.tmpDir, { recursive: true });
     await mkdir(store.bucketsDir, { recursive: true });
-    for (const bucket of await readdir(store.bucketsDir)) {
+    for (const entry of await readdir(store.bucketsDir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const bucket = entry.name;
       const index = new BucketIndex();
       store.buckets.set(bucket, index);
       for (const file of await readdir(join(store.bucketsDir, bucket))) {

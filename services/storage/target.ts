@@ -57,8 +57,11 @@ export function queryParam(query: Query, name: string): string | undefined {
   return v;
 }
 
+/** The SDK's operation marker and the parameters of a presigned URL (checked by sigv4.ts). */
+const ALWAYS_ALLOWED = /^(x-id|X-Amz-(Algorithm|Credential|Date|Expires|SignedHeaders|Signature))$/;
+
 /** Refuses query parameters that would select an S3 operation we do not implement (e.g. ?acl, ?uploads). */
 export function assertOnlyQuery(query: Query, allowed: readonly string[], operation: string): void {
-  const unknown = Object.keys(query).filter((k) => k !== 'x-id' && !allowed.includes(k));
+  const unknown = Object.keys(query).filter((k) => !ALWAYS_ALLOWED.test(k) && !allowed.includes(k));
   if (unknown.length > 0) throw errors.notImplemented(`${operation} with ?${unknown.join('&')}`);
 }

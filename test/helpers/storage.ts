@@ -126,3 +126,58 @@ export async function sendRaw(
 export function xmlErrorCode(text: string): string | undefined {
   return /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
 }
+
+/** A presigned URL for `path` (percent-encoded), signed like the AWS SDK's S3 presigner (UNSIGNED-PAYLOAD). */
+export async function presignUrl(
+  s: TestStorage,
+  method: string,
+  path: string,
+  expiresIn = 300,
+  signingDate = new Date(),
+) {
+  const url = new URL(s.url);
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: s.accessKey, secretAccessKey: s.secretKey },
+    region: s.region,
+    service: 's3',
+    sha256: Sha256,
+    uriEscapePath: false,
+  });
+  const request = new HttpRequest({
+    method,
+    protocol: 'http:',
+    hostname: url.hostname,
+    port: Number(url.port),
+    path,
+    headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+  });
+  const signed = await signer.presign(request, {
+    signingDate,
+    expiresIn,
+    unsignableHeaders: new Set(['x-amz-content-sha256']),
+    unhoistableHeaders: new Set(['x-amz-content-sha256']),
+  });
+  const query = Object.entries(signed.query ?? {})
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+    .join('&');
+  return `${s.url}${path}?${query}`;
+}
+
+/** The S3 error the SDK raised: its name (= XML Code) and HTTP status. */
+export async function s3Error(p: Promise<unknown>): Promise<{ name: string; status?: number }> {
+  const err = (await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as { name: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  if (!err) throw new Error('expected the request to fail');
+  return { name: err.name, status: err.$metadata?.httpStatusCode };
+}
+
+/** Polls `cond` every 25 ms, at most 5 s. */
+export async function waitFor(what: string, cond: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

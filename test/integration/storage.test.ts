@@ -16,7 +16,16 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendRaw, signRaw, startTestStorage, type TestStorage, xmlErrorCode } from '../helpers/storage.ts';
+import {
+  presignUrl,
+  s3Error,
+  sendRaw,
+  signRaw,
+  startTestStorage,
+  type TestStorage,
+  waitFor,
+  xmlErrorCode,
+} from '../helpers/storage.ts';
 
 let s: TestStorage;
 const BUCKET = 'things';
@@ -30,22 +39,16 @@ afterAll(async () => {
   await s?.close();
 });
 
-/** The S3 error the SDK raised: its name (= XML Code) and HTTP status. */
-async function s3Error(p: Promise<unknown>): Promise<{ name: string; status?: number }> {
-  const err = (await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as { name: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  if (!err) throw new Error('expected the request to fail');
-  return { name: err.name, status: err.$metadata?.httpStatusCode };
-}
-
 async function getText(key: string, range?: string) {
   const r = await s.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, Range: range }));
   return { ...r, text: await r.Body!.transformToString() };
 }
 
-async function put(key: string, body: PutObjectCommand['input']['Body'], extra: Partial<PutObjectCommand['input']> = {}) {
+async function put(
+  key: string,
+  body: PutObjectCommand['input']['Body'],
+  extra: Partial<PutObjectCommand['input']> = {},
+) {
   return s.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ...extra }));
 }
 
@@ -102,6 +105,23 @@ describe('objects', () => {
       expect([r.$metadata.httpStatusCode, r.text, r.ContentRange]).toEqual([206, text, contentRange]);
     }
     expect(await s3Error(getText('digits', 'bytes=10-'))).toEqual({ name: 'InvalidRange', status: 416 });
+  });
+
+  it('answers conditional reads: If-None-Match 304, failed If-Match 412', async () => {
+    const { ETag } = await put('cond-read', 'same');
+    expect(
+      await s3Error(s.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'cond-read', IfNoneMatch: ETag }))),
+    ).toMatchObject({
+      status: 304,
+    });
+    expect(
+      await s3Error(s.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'cond-read', IfMatch: '"0123"' }))),
+    ).toEqual({
+      name: 'PreconditionFailed',
+      status: 412,
+    });
+    const ok = await s.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'cond-read', IfMatch: ETag }));
+    expect(await ok.Body!.transformToString()).toBe('same');
   });
 
   it('reports missing keys as NoSuchKey (GET) and NotFound (HEAD)', async () => {
@@ -324,16 +344,22 @@ describe('authentication', () => {
   });
 });
 
+describe('presigned URLs', () => {
+  it('serves a presigned GET to a plain HTTP client until it expires', async () => {
+    await put('shared/report.txt', 'for your eyes');
+    const res = await fetch(await presignUrl(s, 'GET', `/${BUCKET}/shared/report.txt`));
+    expect([res.status, await res.text()]).toEqual([200, 'for your eyes']);
+    const old = await presignUrl(s, 'GET', `/${BUCKET}/shared/report.txt`, 60, new Date(Date.now() - 120_000));
+    const expired = await fetch(old);
+    expect([expired.status, xmlErrorCode(await expired.text())]).toEqual([403, 'AccessDenied']);
+    const other = (await presignUrl(s, 'GET', `/${BUCKET}/shared/report.txt`)).replace('report.txt', 'other.txt');
+    const forged = await fetch(other);
+    expect([forged.status, xmlErrorCode(await forged.text())]).toEqual([403, 'SignatureDoesNotMatch']);
+  });
+});
+
 describe('atomicity', () => {
   const tmpFiles = () => readdir(join(s.dataDir, 'tmp'));
-
-  async function waitFor(what: string, cond: () => Promise<boolean>): Promise<void> {
-    for (let i = 0; i < 200; i++) {
-      if (await cond()) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
 
   /** Starts a correctly signed PUT, sends half of the body, waits until the server is writing it, then cuts the socket. */
   async function abortedUpload(key: string, body: Buffer): Promise<void> {

@@ -114,3 +114,31 @@ describe('SigV4Verifier', () => {
     expect((await rejection(euVerifier.verify(exampleRequest()))).code).toBe('AuthorizationHeaderMalformed');
   });
 });
+
+describe('SigV4Verifier, presigned URLs', () => {
+  // AWS's documented presigned GET example (S3 API docs, "Authenticating requests: using query parameters").
+  const rawUrl =
+    '/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request' +
+    '&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host' +
+    '&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404';
+  const request = (url = rawUrl): SignedRequest => ({
+    method: 'GET',
+    rawUrl: url,
+    headers: { host: 'examplebucket.s3.amazonaws.com' },
+  });
+
+  it("accepts AWS's example within its lifetime as an unsigned payload", async () => {
+    const verifier = new SigV4Verifier(creds, () => exampleTime + 3600_000);
+    expect(await verifier.verify(request())).toMatchObject({ payloadHash: 'UNSIGNED-PAYLOAD' });
+  });
+
+  it('rejects it once expired, with a changed path or a changed signature', async () => {
+    const expired = new SigV4Verifier(creds, () => exampleTime + 86_401_000);
+    expect((await rejection(expired.verify(request()))).code).toBe('AccessDenied');
+    const verifier = new SigV4Verifier(creds, () => exampleTime);
+    const otherPath = rawUrl.replace('/test.txt', '/other.txt');
+    expect((await rejection(verifier.verify(request(otherPath)))).code).toBe('SignatureDoesNotMatch');
+    const otherSig = rawUrl.replace('aeeed9bb', 'aeeed9bc');
+    expect((await rejection(verifier.verify(request(otherSig)))).code).toBe('SignatureDoesNotMatch');
+  });
+});
