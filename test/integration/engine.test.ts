@@ -12,12 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker, type DockerClient } from '../../toolkit/docker.ts';
 import { down, LABEL, status, streamLogs, type UpContext, up } from '../../toolkit/engine/index.ts';
 import { SAMPLE_PREDICT_BODY } from '../../toolkit/engine/traffic.ts';
+import { RuntimeError, UsageError } from '../../toolkit/errors.ts';
 import { ensureImages } from '../../toolkit/images/index.ts';
 import { stackPaths } from '../../toolkit/paths.ts';
 import { silentProgress } from '../../toolkit/progress.ts';
 import { loadOrCreateSecrets } from '../../toolkit/secrets.ts';
 import { loadSpec } from '../../toolkit/spec/index.ts';
-import { serviceDefs } from '../../toolkit/spec/service-defs.ts';
+import { type ServiceDef, serviceDefs } from '../../toolkit/spec/service-defs.ts';
 import type { StackSpec } from '../../toolkit/spec/types.ts';
 
 const run = promisify(execFile);
@@ -35,9 +36,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function upWith(replicas: number, change: Partial<StackSpec> = {}) {
+function upWith(replicas: number, change: Partial<StackSpec> = {}, patch?: (defs: ServiceDef[]) => void) {
   const s = { ...spec, ...change, replicas };
-  return up({ ...base, spec: s, defs: serviceDefs(s, base.images, base.paths) });
+  const defs = serviceDefs(s, base.images, base.paths);
+  patch?.(defs);
+  return up({ ...base, spec: s, defs });
 }
 
 /** Container IDs of the project by name, found by label. */
@@ -46,8 +49,8 @@ async function containerIds(): Promise<Record<string, string>> {
   return Object.fromEntries(list.map((c) => [c.Names[0].replace(/^\//, ''), c.Id]));
 }
 
-async function labelled() {
-  const filters = { label: [`${LABEL.project}=${project}`] };
+async function labelled(name = project) {
+  const filters = { label: [`${LABEL.project}=${name}`] };
   const [containers, networks, volumes] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }),
@@ -71,6 +74,22 @@ afterAll(async () => {
 });
 
 describe('engine', () => {
+  it('refuses a port that is taken with a usage error, before creating anything', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    try {
+      const port = (blocker.address() as net.AddressInfo).port;
+      const other = { ...spec, project: `${project}-x`, port };
+      const err = await up({ ...base, spec: other, defs: serviceDefs(other, base.images, base.paths) }).catch((e) => e);
+      expect(err).toBeInstanceOf(UsageError);
+      expect(err.exitCode).toBe(2);
+      expect(err.hint).toMatch(/--port/);
+      expect(await labelled(other.project)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+
   it('brings the stack up with 3 ready replicas behind nginx', async () => {
     const st = await upWith(3);
     expect(st.project).toBe(project);
@@ -186,6 +205,21 @@ describe('engine', () => {
     }
     const env = (await docker.getContainer(after[`${project}-inference-1`]).inspect()).Config.Env;
     expect(env).toContain(`MAX_INFLIGHT=${spec.inference.maxInflight + 1}`);
+  });
+
+  it('names a replica that fails with its last log lines, and the next run converges again', async () => {
+    const err = await upWith(2, {}, (defs) => {
+      defs.find((d) => d.name === 'inference')!.env.MAX_INFLIGHT = 'lots';
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect(err.message).toContain(`inference (${project}-inference-1)`);
+    expect(err.message).toContain('last log lines');
+    expect(err.message).toContain('MAX_INFLIGHT');
+    const st = await upWith(2);
+    expect(st.replicas.map((r) => [r.number, r.ready])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
   });
 
   it('is listed by docker-compose ps', async () => {

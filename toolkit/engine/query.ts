@@ -12,6 +12,8 @@ export interface ProjectContainer {
   configHash: string;
   /** created | running | restarting | exited | paused | dead | removing */
   state: string;
+  /** Docker's healthcheck says unhealthy (from the list entry's status text, e.g. "Up 3 minutes (unhealthy)"). */
+  unhealthy: boolean;
 }
 
 export async function listProjectContainers(
@@ -34,6 +36,7 @@ function fromListEntry(c: Docker.ContainerInfo): ProjectContainer {
     oneoff: labels[LABEL.oneoff] === 'True',
     configHash: labels[LABEL.configHash] ?? '',
     state: c.State,
+    unhealthy: /\(unhealthy\)/.test(c.Status ?? ''),
   };
 }
 

@@ -35,9 +35,9 @@ export interface Ensured {
   created: boolean;
 }
 
-/** Is `c` what `def` asks for, and alive? */
+/** Is `c` what `def` asks for, and alive? (An unhealthy container is replaced: that is what converging means.) */
 export const isCurrent = (run: Run, c: ProjectContainer): boolean =>
-  c.configHash === run.hashes.get(c.service) && (c.state === 'running' || c.state === 'restarting');
+  c.configHash === run.hashes.get(c.service) && c.state === 'running' && !c.unhealthy;
 
 export async function ensureContainer(
   run: Run,
