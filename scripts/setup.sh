@@ -87,6 +87,16 @@ if [ ${#pkgs[@]} -gt 0 ]; then
   fi
 fi
 
+# Debian's Chromium renders report.html in the browser test (playwright-core drives it; no browser download).
+if command -v chromium >/dev/null; then
+  say "chromium" "already present"
+elif is_root; then
+  apt_install chromium
+  say "chromium" "installed"
+else
+  echo "setup: warning: chromium missing (install as root: apt-get install -y chromium)" >&2
+fi
+
 # --- c) k6 --------------------------------------------------------------------------------------------------
 GO=$(command -v go || true)
 [ -n "$GO" ] || [ ! -x /usr/local/go/bin/go ] || GO=/usr/local/go/bin/go

@@ -8,6 +8,7 @@ bash scripts/setup.sh
 
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json
+npx tsc --noEmit -p loadtests/tsconfig.json
 echo "== lint"
 npx biome check .
 

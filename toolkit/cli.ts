@@ -4,8 +4,11 @@ import { Command, Option } from 'commander';
 import { configCommand } from './commands/config.ts';
 import { downCommand } from './commands/down.ts';
 import { type CommandIO, defaultIO, type SpecOptions } from './commands/io.ts';
+import { loadtestCommand } from './commands/loadtest.ts';
 import { logsCommand } from './commands/logs.ts';
+import { reportCommand } from './commands/report.ts';
 import { statusCommand } from './commands/status.ts';
+import { sweepCommand } from './commands/sweep.ts';
 import { upCommand } from './commands/up.ts';
 
 /** The functions the CLI wires to; tests pass recording stand-ins to check args → options. */
@@ -15,6 +18,9 @@ export const COMMANDS = {
   status: statusCommand,
   logs: logsCommand,
   config: configCommand,
+  loadtest: loadtestCommand,
+  sweep: (opts: Parameters<typeof sweepCommand>[0], io: CommandIO) => sweepCommand(opts, io),
+  report: reportCommand,
 };
 export type Commands = typeof COMMANDS;
 
@@ -78,5 +84,42 @@ export function buildCli(io: CommandIO = defaultIO(), commands: Commands = COMMA
     .option('--json', 'print the StackSpec as JSON instead')
     .action((opts: SpecOptions & { json?: boolean }) => commands.config(opts, io));
 
+  loadOptions(specOptions(program.command('loadtest')))
+    .description('run a k6 scenario against the running stack and print req/s, latency percentiles and errors')
+    .option('--port <port>', 'published port of the stack to load (default from the spec, 8000)')
+    .option('--threshold <expr...>', "k6 threshold(s), e.g. 'p(95)<200' or 'http_req_failed: rate<0.01'")
+    .option('--target <url>', 'load this loopback URL (e.g. one replica) instead of the load balancer')
+    .option('--json', 'print the result as JSON')
+    .action((opts) => commands.loadtest(opts, io));
+
+  loadOptions(specOptions(program.command('sweep')))
+    .description('scale to each replica count, measure under load, fit the USL and recommend a replica count')
+    .option('--replicas <list>', 'replica counts to measure, e.g. 1,2,3,4 (sorted, distinct, ≥ 1)')
+    .option('--repeat <n>', 'measurements per replica count (default 3)')
+    .option('--warmup <duration>', 'warm-up load before measuring each count (default 5s)')
+    .option('--slo <expr>', "latency objective for the recommendation, e.g. 'p(95)<300'")
+    .option('--port <port>', 'published port of the stack (default from the spec, 8000)')
+    .option('--results-dir <dir>', 'where run directories go (default results)')
+    .option('--json', 'print the report model as JSON')
+    .action((opts) => commands.sweep(opts, io));
+
+  program
+    .command('report')
+    .description('re-render a recorded run (latest by default), or compare two runs side by side')
+    .argument('[run-id]', 'a directory name under results/')
+    .option('--compare <run-ids...>', 'show two runs side by side')
+    .option('--results-dir <dir>', 'where run directories are (default results)')
+    .option('--json', 'print the report model as JSON')
+    .action((runId: string | undefined, opts) => commands.report(runId, opts, io));
+
   return program;
+}
+
+function loadOptions(cmd: Command): Command {
+  return cmd
+    .option('--scenario <name>', 'predict | health | mixed | ramp | spike | open-model (default predict)')
+    .option('--users <n>', 'virtual users: closed model (default 10)')
+    .option('--rate <n>', 'arrivals per second: open model (not with --users)')
+    .option('--duration <d>', 'how long to load, e.g. 30s (default 30s; sweep 20s)')
+    .option('--batch <n>', 'instances per /predict request (default 1)');
 }

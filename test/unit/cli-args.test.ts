@@ -18,6 +18,9 @@ function recordingCli() {
     status: record('status'),
     logs: record('logs'),
     config: record('config'),
+    loadtest: record('loadtest'),
+    sweep: record('sweep'),
+    report: record('report'),
   } as unknown as Commands;
   const io: CommandIO = {
     cwd: '/nowhere',
@@ -27,7 +30,7 @@ function recordingCli() {
     docker: () => Promise.reject(new Error('no docker in unit tests')),
   };
   const program = buildCli(io, commands);
-  program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  for (const cmd of [program, ...program.commands]) cmd.configureOutput({ writeErr: () => {}, writeOut: () => {} });
   return { program, calls };
 }
 
@@ -54,6 +57,23 @@ const cases: { argv: string[]; command: string; args: unknown[] }[] = [
     args: ['inference', { replica: '2', follow: true, tail: '10' }],
   },
   { argv: ['config', '--replicas', '3'], command: 'config', args: [{ replicas: '3' }] },
+  {
+    argv: ['loadtest', '--scenario', 'predict', '--users', '200', '--duration', '30s', '--batch', '4'],
+    command: 'loadtest',
+    args: [{ scenario: 'predict', users: '200', duration: '30s', batch: '4' }],
+  },
+  {
+    argv: ['loadtest', '--rate', '50', '--threshold', 'p(95)<200', '--threshold', 'http_req_failed: rate<0.01'],
+    command: 'loadtest',
+    args: [{ rate: '50', threshold: ['p(95)<200', 'http_req_failed: rate<0.01'] }],
+  },
+  {
+    argv: ['sweep', '--replicas', '1,2,3', '--repeat', '2', '--slo', 'p(95)<300', '--users', '20'],
+    command: 'sweep',
+    args: [{ replicas: '1,2,3', repeat: '2', slo: 'p(95)<300', users: '20' }],
+  },
+  { argv: ['report', 'run-1'], command: 'report', args: ['run-1', {}] },
+  { argv: ['report', '--compare', 'a', 'b'], command: 'report', args: [undefined, { compare: ['a', 'b'] }] },
 ];
 
 describe('CLI arguments → command options', () => {
