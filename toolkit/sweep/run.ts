@@ -28,7 +28,10 @@ export async function runSweep<L extends { duration?: string }>(
   const startedAt = now();
   const runId = opts.runId ?? makeSweepRunId(opts.resultsDir, startedAt);
   const dir = join(opts.resultsDir, runId);
-  await mkdir(dir, { recursive: true });
+  const record = async (r: SweepResult) => {
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, SWEEP_FILE), `${JSON.stringify(r, null, 2)}\n`);
+  };
 
   const levels: SweepLevel[] = [];
   try {
@@ -56,8 +59,7 @@ export async function runSweep<L extends { duration?: string }>(
   } catch (err) {
     if (levels.length === 0) throw err;
     // Keep what was measured: the partial record can still be reported and compared.
-    const partial = finish(opts, levels, slo, runId, startedAt, now());
-    await writeFile(join(dir, SWEEP_FILE), `${JSON.stringify(partial, null, 2)}\n`);
+    await record(finish(opts, levels, slo, runId, startedAt, now()));
     const reason = err instanceof Error ? err.message : String(err);
     const hint = `the ${levels.length} completed count(s) are in ${join(dir, SWEEP_FILE)}; toolkit report ${runId}`;
     if (err instanceof ToolkitError) throw new RuntimeError(`sweep stopped: ${reason}`, err.hint ?? hint, err);
@@ -65,7 +67,7 @@ export async function runSweep<L extends { duration?: string }>(
   }
 
   const result = finish(opts, levels, slo, runId, startedAt, now());
-  await writeFile(join(dir, SWEEP_FILE), `${JSON.stringify(result, null, 2)}\n`);
+  await record(result);
   return result;
 }
 
