@@ -75,6 +75,11 @@ describe('modelFromLoadtest', () => {
     expect(m.untrusted).toEqual(['3 replica(s): host idle 1% < 10%']);
     expect(m.checks.filter((c) => !c.ok)).toHaveLength(3);
     expect(m.settings).toContainEqual({ label: 'generator CPU', value: 'unknown' });
+    const withNginxErrors = modelFromLoadtest({
+      ...single,
+      perReplica: [...single.perReplica, { replica: 'none', requests: 3, share: 0.001 }],
+    });
+    expect(withNginxErrors.levels[0].replicas).toBe(3);
   });
 });
 

@@ -130,7 +130,8 @@ export function modelFromSweep(s: SweepResult): ReportModel {
 export function modelFromLoadtest(r: LoadtestResult): ReportModel {
   const one = (v: number) => spread([v]);
   const level: ReportLevel = {
-    replicas: Math.max(1, r.perReplica.length),
+    // 'none' collects responses without an X-Replica header (errors from nginx itself), not a replica.
+    replicas: Math.max(1, r.perReplica.filter((p) => p.replica !== 'none').length),
     runs: 1,
     throughput: one(r.rps),
     predicted: null,
