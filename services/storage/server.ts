@@ -19,6 +19,8 @@ export interface StorageAppOptions {
   now?: () => number;
 }
 
+export const HEALTH_PATH = '/_health';
+
 export function buildStorageApp(opts: StorageAppOptions): FastifyInstance {
   const app = Fastify({
     logger: { level: opts.logLevel },
@@ -75,6 +77,8 @@ export function buildStorageApp(opts: StorageAppOptions): FastifyInstance {
         throw errors.notImplemented(`${req.method} on an object`);
     }
   };
+  // Liveness for healthchecks, unsigned on purpose. `_` cannot start a bucket name, so no S3 path collides.
+  app.get(HEALTH_PATH, async () => ({ status: 'ok' }));
   for (const url of ['/', '/*']) app.route({ method: ['GET', 'HEAD', 'PUT', 'DELETE', 'POST'], url, handler });
   return app;
 }

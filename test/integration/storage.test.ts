@@ -52,6 +52,16 @@ async function put(
   return s.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ...extra }));
 }
 
+describe('health', () => {
+  it('answers an unsigned liveness probe on /_health while every S3 path still needs a signature', async () => {
+    const health = await fetch(`${s.url}/_health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const unsigned = await fetch(`${s.url}/${BUCKET}/`);
+    expect(unsigned.status).toBe(403);
+  });
+});
+
 describe('buckets', () => {
   it('creates, heads and refuses to recreate a bucket', async () => {
     expect((await s.s3.send(new HeadBucketCommand({ Bucket: BUCKET }))).$metadata.httpStatusCode).toBe(200);

@@ -94,7 +94,7 @@ export function serviceDefs(
     limits: { cpus: 0.5, memoryMiB: 256 },
     restart: 'unless-stopped',
     oneShot: false,
-    healthcheck: httpCheck(CONTAINER_PORTS.storage, '/health', 5),
+    healthcheck: httpCheck(CONTAINER_PORTS.storage, '/_health', 5),
     ports: [],
     volumes: [{ source: STORAGE_VOLUME, target: '/data', kind: 'volume', readOnly: false }],
     dependsOn: [],
