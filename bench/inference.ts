@@ -61,6 +61,12 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
+/** Proportional set size: RSS with shared pages (the node binary's text) split among the processes using them. */
+function pssMb(pid: number): number {
+  const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
 function waitExit(proc: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
     if (proc.exitCode !== null) resolve(proc.exitCode);
@@ -177,7 +183,9 @@ async function main(): Promise<void> {
         DRAIN_DELAY_MS: '0',
       });
       const pid = inference.proc.pid!;
-      log(`inference pid ${pid} at ${inference.url}, idle RSS ${rssMb(pid).toFixed(1)} MB`);
+      log(
+        `inference pid ${pid} at ${inference.url}, idle RSS ${rssMb(pid).toFixed(1)} MB, PSS ${pssMb(pid).toFixed(1)} MB`,
+      );
       const summary = [];
       for (const batch of BATCHES) {
         const bodyFile = join(work, `batch-${batch}.json`);
@@ -205,6 +213,7 @@ async function main(): Promise<void> {
           failed: runs.reduce((n, r) => n + r.non2xx + r.errors, 0),
           peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
           rssAfterMb: rssMb(pid),
+          pssAfterMb: pssMb(pid),
         });
       }
       print(summary);
@@ -237,6 +246,7 @@ function print(rows: Record<string, number>[]): void {
     'failed',
     'peakRssMb',
     'rssAfterMb',
+    'pssAfterMb',
   ];
   const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
   const table = [cols, ...rows.map((r) => cols.map((c) => fmt(r[c])))];
