@@ -103,14 +103,19 @@ export class PenguinsModel {
   }
 
   predict(instances: PenguinFeatures[]): Prediction[] {
-    const x = instances.map(encode);
-    const perClass = SPECIES.map((_, c) => this.forest.predictProbability(x, c) as number[]);
+    // Count the trees' votes ourselves: ml-random-forest 2.1's predictProbability drops the first tree's vote
+    // (a reduce without an initial value), so its class probabilities do not sum to 1. One pass over the
+    // estimators also costs a third of three predictProbability calls.
+    const votes = this.forest.predictionValues(instances.map(encode));
+    const trees = votes.columns;
     return instances.map((_, i) => {
+      const counts = new Array<number>(SPECIES.length).fill(0);
+      for (let t = 0; t < trees; t++) counts[votes.get(i, t)]++;
       const probabilities = {} as Record<Species, number>;
       let best = 0;
       for (let c = 0; c < SPECIES.length; c++) {
-        probabilities[SPECIES[c]] = round4(perClass[c][i]);
-        if (perClass[c][i] > perClass[best][i]) best = c;
+        probabilities[SPECIES[c]] = round4(counts[c] / trees);
+        if (counts[c] > counts[best]) best = c;
       }
       return { species: SPECIES[best], probabilities };
     });
