@@ -77,6 +77,15 @@ describe('status table', () => {
     expect(lines.at(-1)).toBe('1/2 inference replicas ready');
   });
 
+  it('shows a replica that answers /ready before its first healthcheck as ready', () => {
+    const starting: StackStatus = {
+      ...status,
+      replicas: [{ ...status.replicas[0], ready: true }],
+      services: [{ ...status.services[1], health: 'starting' }],
+    };
+    expect(renderStatusTable(starting).split('\n')[2].split(/\s+/)[3]).toBe('ready');
+  });
+
   it('says when there is nothing', () => {
     expect(renderStatusTable({ project: 'p', url: null, replicas: [], services: [] })).toBe(
       'project p  load balancer not running\nno containers\n',

@@ -11,7 +11,7 @@ export function renderStatusTable(status: StackStatus): string {
     s.service,
     String(s.number),
     s.lastExit !== null && s.state !== 'running' ? `${s.state} (${s.lastExit})` : s.state,
-    s.service === 'inference' && s.health === 'none' ? (readyByNumber.get(s.number) ? 'ready' : 'not ready') : s.health,
+    healthCell(s.service, s.health, readyByNumber.get(s.number)),
     s.address || '-',
     formatUptime(s.uptimeSec),
     String(s.restarts),
@@ -25,6 +25,12 @@ export function renderStatusTable(status: StackStatus): string {
   const ready = status.replicas.filter((r) => r.ready).length;
   const foot = `${ready}/${status.replicas.length} inference replicas ready`;
   return `${head}\n${[line(COLUMNS), ...rows.map(line)].join('\n')}\n${foot}\n`;
+}
+
+/** A replica answering /ready before its first healthcheck ran is ready; say so rather than "starting". */
+function healthCell(service: string, health: string, ready: boolean | undefined): string {
+  if (service !== 'inference' || health === 'healthy') return health;
+  return ready ? 'ready' : health === 'none' ? 'not ready' : health;
 }
 
 export function formatUptime(sec: number | null): string {

@@ -8,7 +8,9 @@ import type { ReplicaStatus, ServiceStatus, StackStatus } from './types.ts';
 import { httpOk } from './wait.ts';
 
 export async function status(docker: DockerClient, project: string): Promise<StackStatus> {
-  const containers = (await listProjectContainers(docker, project)).filter((c) => !c.oneoff);
+  const containers = (await listProjectContainers(docker, project))
+    .filter((c) => !c.oneoff)
+    .sort((a, b) => serviceRank(a.service) - serviceRank(b.service) || a.number - b.number);
   const infos = await Promise.all(
     containers.map((c) =>
       docker
@@ -48,6 +50,10 @@ export async function status(docker: DockerClient, project: string): Promise<Sta
   }
   return { project, url, replicas, services };
 }
+
+/** Dependency order, the way a stack reads top to bottom; unknown services last. */
+const ORDER = ['storage', 'registry', 'trainer', 'inference', 'nginx'];
+const serviceRank = (s: string) => (ORDER.includes(s) ? ORDER.indexOf(s) : ORDER.length);
 
 function serviceStatus(
   info: Docker.ContainerInspectInfo,
