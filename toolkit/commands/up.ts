@@ -1,6 +1,6 @@
 // `toolkit up`: validate the spec, build what is missing, converge the stack, print where it is.
-import { up } from '../engine/index.ts';
-import { renderStatusTable } from '../engine/index.ts';
+import { renderStatusTable, up } from '../engine/index.ts';
+import { checkPublishedPort } from '../engine/up.ts';
 import { ensureImages } from '../images/index.ts';
 import { stackPaths } from '../paths.ts';
 import { writeComposeBundle } from '../compose-bundle.ts';
@@ -13,6 +13,8 @@ export async function upCommand(opts: SpecOptions & { json?: boolean }, io: Comm
   const docker = await io.docker();
   const paths = stackPaths(spec);
   io.progress.step(`project ${spec.project}: ${spec.replicas} inference replica(s) behind nginx`);
+  // Fail on a taken port before the first (possibly minutes-long) image build, not after it.
+  await checkPublishedPort(docker, spec.project, spec.bindAddress, spec.port);
   const images = await ensureImages(docker, spec, io.progress);
   const secrets = await loadOrCreateSecrets(paths);
   const defs = serviceDefs(spec, images, paths);

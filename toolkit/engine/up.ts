@@ -83,7 +83,7 @@ export async function up(ctx: UpContext): Promise<StackStatus> {
 }
 
 /** The port must be free unless it is our own nginx that already publishes it. */
-async function checkPublishedPort(docker: DockerClient, project: string, host: string, port: number): Promise<void> {
+export async function checkPublishedPort(docker: DockerClient, project: string, host: string, port: number): Promise<void> {
   for (const c of await listProjectContainers(docker, project, 'nginx')) {
     if (c.state !== 'running') continue;
     const p = await publishedPort(docker, c.id);
