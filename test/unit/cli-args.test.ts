@@ -47,7 +47,11 @@ const cases: { argv: string[]; command: string; args: unknown[] }[] = [
     args: [{ strategy: 'hash', hashKey: '$http_x_user', memory: '1g', cpus: '0.5' }],
   },
   { argv: ['up', '--bootstrap-images'], command: 'up', args: [{ bootstrapImages: true }] },
-  { argv: ['up', '--config', 'x.yaml', '--grace-period', '5'], command: 'up', args: [{ config: 'x.yaml', gracePeriod: '5' }] },
+  {
+    argv: ['up', '--config', 'x.yaml', '--grace-period', '5'],
+    command: 'up',
+    args: [{ config: 'x.yaml', gracePeriod: '5' }],
+  },
   { argv: ['down', '--volumes'], command: 'down', args: [{ volumes: true }] },
   { argv: ['status', '--json', '--project', 'p1'], command: 'status', args: [{ json: true, project: 'p1' }] },
   { argv: ['logs'], command: 'logs', args: [undefined, {}] },
@@ -83,14 +87,12 @@ describe('CLI arguments → command options', () => {
     expect(calls).toEqual([{ command, args }]);
   });
 
-  it.each([
-    [['up', '--bogus']],
-    [['nosuchcommand']],
-    [['up', '--replicas']],
-    [['down', '--replicas', '3']],
-  ])('rejects %j as a usage error', async (argv) => {
-    const { program, calls } = recordingCli();
-    await expect(program.parseAsync(argv, { from: 'user' })).rejects.toMatchObject({ name: 'CommanderError' });
-    expect(calls).toEqual([]);
-  });
+  it.each([[['up', '--bogus']], [['nosuchcommand']], [['up', '--replicas']], [['down', '--replicas', '3']]])(
+    'rejects %j as a usage error',
+    async (argv) => {
+      const { program, calls } = recordingCli();
+      await expect(program.parseAsync(argv, { from: 'user' })).rejects.toMatchObject({ name: 'CommanderError' });
+      expect(calls).toEqual([]);
+    },
+  );
 });

@@ -1,6 +1,6 @@
 // The shared classifier: class probabilities are vote shares that sum to 1 and agree with the predicted species.
 import { describe, expect, it } from 'vitest';
-import { PenguinsModel, SPECIES, train, type PenguinFeatures, type Species } from '../../services/model/penguins.ts';
+import { type PenguinFeatures, PenguinsModel, SPECIES, type Species, train } from '../../services/model/penguins.ts';
 
 const adelie: PenguinFeatures = {
   island: 'Torgersen',

@@ -1,8 +1,8 @@
 // `toolkit config`: print (and write) the rendered compose file and nginx config for the spec.
 import { readFile } from 'node:fs/promises';
+import { writeComposeBundle } from '../compose-bundle.ts';
 import { ensureImages } from '../images/index.ts';
 import { stackPaths } from '../paths.ts';
-import { writeComposeBundle } from '../compose-bundle.ts';
 import { serviceDefs } from '../spec/service-defs.ts';
 import { type CommandIO, printJson, type SpecOptions, specFromOptions } from './io.ts';
 

@@ -1,6 +1,7 @@
 // `toolkit logs [service] [--replica n] [-f]`: every line prefixed with its service and replica.
-import { UsageError } from '../errors.ts';
+
 import { streamLogs } from '../engine/index.ts';
+import { UsageError } from '../errors.ts';
 import { type CommandIO, type SpecOptions, specFromOptions } from './io.ts';
 
 const SERVICES = ['storage', 'registry', 'trainer', 'inference', 'nginx'];
@@ -23,7 +24,13 @@ export async function logsCommand(
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
   try {
-    await streamLogs(docker, spec.project, { service, replica, follow: Boolean(opts.follow), tail }, process.stdout, abort.signal);
+    await streamLogs(
+      docker,
+      spec.project,
+      { service, replica, follow: Boolean(opts.follow), tail },
+      process.stdout,
+      abort.signal,
+    );
   } finally {
     process.off('SIGINT', stop);
   }

@@ -1,9 +1,10 @@
 // `toolkit up`: validate the spec, build what is missing, converge the stack, print where it is.
+
+import { writeComposeBundle } from '../compose-bundle.ts';
 import { renderStatusTable, up } from '../engine/index.ts';
 import { checkPublishedPort } from '../engine/up.ts';
 import { ensureImages } from '../images/index.ts';
 import { stackPaths } from '../paths.ts';
-import { writeComposeBundle } from '../compose-bundle.ts';
 import { loadOrCreateSecrets } from '../secrets.ts';
 import { serviceDefs } from '../spec/service-defs.ts';
 import { type CommandIO, printJson, type SpecOptions, specFromOptions } from './io.ts';
