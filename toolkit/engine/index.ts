@@ -2,6 +2,8 @@
 export { down } from './down.ts';
 export { LABEL, projectFilters } from './labels.ts';
 export { type LogsOptions, streamLogs } from './logs.ts';
+export { type ReloadResult, reloadLoadBalancer } from './reload.ts';
+export { type ReadyReplica, readRotation } from './rotation.ts';
 export { status } from './status.ts';
 export { renderStatusTable } from './status-table.ts';
 export {

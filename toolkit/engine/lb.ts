@@ -1,33 +1,24 @@
-// The load balancer: render the upstream of the ready replicas, check it with `nginx -t`, write it where the
-// nginx container reads it (a bind-mounted directory, so the atomic rename is visible inside), then create
-// nginx or reload the running one.
-import { mkdir, readFile } from 'node:fs/promises';
+// The load balancer inside a converge: render the upstream of the ready replicas, then either reload the running
+// nginx through the graceful path (reload.ts: test in place, swap, reload, confirm) or, when nginx is missing or
+// changed, check the config in a throwaway container, write it and create nginx. Either way the rotation is recorded.
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { renderNginx, type UpstreamServer } from '../render/nginx.ts';
+import { renderNginx } from '../render/nginx.ts';
 import { checkNginxConfig } from '../render/nginx-check.ts';
 import { writeFileAtomic } from '../render/write.ts';
 import type { ServiceDef } from '../spec/service-defs.ts';
-import { execIn } from './exec.ts';
 import { publishedBaseUrl } from './nginx-port.ts';
 import type { ProjectContainer } from './query.ts';
-import { type Ensured, ensureContainer, type Run } from './service.ts';
-import { containerFailure, waitHttp } from './wait.ts';
+import { applyLiveConfig, upstreamServers } from './reload.ts';
+import { type ReadyReplica, saveRotation } from './rotation.ts';
+import { type Ensured, ensureContainer, isCurrent, type Run } from './service.ts';
+import { waitHttp } from './wait.ts';
 
-export interface ReadyReplica {
-  number: number;
-  name: string;
-  /** `ip:port` on the project network. */
-  address: string;
-}
-
-export const upstreamOf = (run: Run, replicas: ReadyReplica[]): UpstreamServer[] =>
-  [...replicas]
-    .sort((a, b) => a.number - b.number)
-    .map((r) => ({ replica: r.number, address: r.address, weight: run.ctx.spec.lb.weights[String(r.number)] ?? 1 }));
+export type { ReadyReplica } from './rotation.ts';
 
 /**
- * Points nginx at `replicas`: writes the checked config and creates nginx (when missing or changed) or reloads
- * it (when the config text changed). Returns the nginx container.
+ * Points nginx at `replicas`: reloads the running nginx when the config text changed, or creates nginx (when
+ * missing or changed). Returns the nginx container once it answers /lb/ping.
  */
 export async function applyNginx(
   run: Run,
@@ -36,30 +27,26 @@ export async function applyNginx(
   existing: ProjectContainer[],
 ): Promise<Ensured> {
   const { ctx } = run;
-  const conf = renderNginx(ctx.spec, upstreamOf(run, replicas));
-  await checkNginxConfig(run.docker, ctx.images.nginx, conf, { network: run.network });
-  const previous = await readFile(ctx.paths.liveNginxConf, 'utf8').catch(() => null);
+  const conf = renderNginx(ctx.spec, upstreamServers(ctx.spec, replicas));
   await mkdir(path.dirname(ctx.paths.liveNginxConf), { recursive: true });
-  await writeFileAtomic(ctx.paths.liveNginxConf, conf);
   await mkdir(path.dirname(ctx.paths.nginxConf), { recursive: true });
-  await writeFileAtomic(ctx.paths.nginxConf, conf);
-
-  const nginx = await ensureContainer(run, def, 1, existing);
-  const waited = { id: nginx.id, name: nginx.name, service: 'nginx' };
-  if (!nginx.created && previous !== conf) {
-    run.progress.step(`reloading nginx (${replicas.length} replica${replicas.length === 1 ? '' : 's'} upstream)`);
-    const res = await execIn(run.docker, nginx.id, reloadCommand(def), { user: def.user || '10001' });
-    if (res.exitCode !== 0) throw await containerFailure(run.docker, waited, `reload failed: ${res.output}`);
+  const live = existing.find((c) => c.service === def.name && !c.oneoff && c.number === 1 && isCurrent(run, c));
+  let nginx: Ensured;
+  if (live) {
+    const what = `${replicas.length} replica${replicas.length === 1 ? '' : 's'} upstream`;
+    const res = await applyLiveConfig(run.docker, live, ctx.paths, conf, { progress: run.progress, what });
+    for (const w of res.warnings) run.progress.info(`nginx: ${w}`);
+    nginx = { id: live.id, name: live.name, service: def.name, number: 1, created: false };
+  } else {
+    await checkNginxConfig(run.docker, ctx.images.nginx, conf, { network: run.network });
+    await writeFileAtomic(ctx.paths.liveNginxConf, conf);
+    await writeFileAtomic(ctx.paths.nginxConf, conf);
+    nginx = await ensureContainer(run, def, 1, existing);
   }
+  await saveRotation(ctx.paths.liveNginxDir, replicas);
   // Confirm it serves (nginx answers /lb/ping itself, whatever the replicas do).
+  const waited = { id: nginx.id, name: nginx.name, service: 'nginx' };
   const url = `${await publishedBaseUrl(run.docker, nginx.id)}/lb/ping`;
   await waitHttp(run.docker, waited, url, { timeoutMs: run.timeouts.healthyMs });
   return nginx;
-}
-
-/** `nginx -s reload` must read the same config file the master was started with to find its pid file. */
-export function reloadCommand(def: ServiceDef): string[] {
-  const i = def.command.indexOf('-c');
-  const conf = i >= 0 ? def.command[i + 1] : undefined;
-  return conf ? ['nginx', '-c', conf, '-s', 'reload'] : ['nginx', '-s', 'reload'];
 }
