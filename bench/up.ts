@@ -50,7 +50,10 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 async function waitComposeHealthy(project: string, expected: number, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const list = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } });
+    const list = await docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.compose.project=${project}`] },
+    });
     const longRunning = list.filter((c) => c.Labels['com.docker.compose.service'] !== 'trainer');
     const healthy = longRunning.filter((c) => c.State === 'running' && !/starting|unhealthy/.test(c.Status));
     if (longRunning.length >= expected && healthy.length === longRunning.length) return;

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { writeComposeBundle } from '../compose-bundle.ts';
 import { ensureImages } from '../images/index.ts';
 import { stackPaths } from '../paths.ts';
+import { loadOrCreateSecrets } from '../secrets.ts';
 import { serviceDefs } from '../spec/service-defs.ts';
 import { type CommandIO, printJson, type SpecOptions, specFromOptions } from './io.ts';
 
@@ -13,6 +14,8 @@ export async function configCommand(opts: SpecOptions & { json?: boolean }, io: 
   const paths = stackPaths(spec);
   const images = await ensureImages(docker, spec, io.progress);
   const defs = serviceDefs(spec, images, paths);
+  // The compose file reads its secrets from the generated env file: make sure it exists so the bundle runs by hand.
+  await loadOrCreateSecrets(paths);
   await writeComposeBundle(spec, defs, paths);
   for (const file of [paths.composeFile, paths.composeNginxConf]) {
     io.out(`# ---- ${file}\n${await readFile(file, 'utf8')}`);
