@@ -96,7 +96,7 @@ export class PenguinsModel {
 
   static fromArtifact(artifact: unknown): PenguinsModel {
     const a = artifact as Partial<ModelArtifact> | null;
-    if (!a || a.format !== 'replica-toolkit/penguins-rf@1' || typeof a.forest !== 'object') {
+    if (a?.format !== 'replica-toolkit/penguins-rf@1' || typeof a.forest !== 'object') {
       throw new Error('not a penguins model artifact (format replica-toolkit/penguins-rf@1 expected)');
     }
     return new PenguinsModel(RandomForestClassifier.load(a.forest as never));
