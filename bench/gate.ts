@@ -1,0 +1,221 @@
+// Validates the regression gate: how often it fails a build compared with itself (A/A), and how often it catches an
+// injected slowdown. Storage, registry and trainer run in this process; every inference service is its own child
+// process (the esbuild bundle the image runs) with SLOWDOWN_PCT set; k6 (runLoadtest) loads one at a time in short
+// runs alternated A B B A …, exactly as `toolkit gate` does with regression.compare.
+//
+//   npx tsx bench/gate.ts [--comparisons 20] [--slowdowns 0,10,25] [--samples 6] [--duration 2s] [--users 16]
+//                         [--batch 50] [--max-regression 5%] [--max-rounds 3] [--mode simultaneous|interleaved] [--json]
+//
+// Prints, per injected slowdown, how many comparisons failed / passed / stayed inconclusive, the median measured
+// change and its interval, and the minutes it took. Targets (issue 6): A/A ≤ 1 false fail in 20; 10 % caught in
+// ≥ 16 of 20; 25 % in 20 of 20.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startTestRegistry, trainInto } from '../test/helpers/registry.ts';
+import { startTestStorage } from '../test/helpers/storage.ts';
+import { median } from '../toolkit/analyse/stats.ts';
+import { parseFraction, type RegressionConfig } from '../toolkit/gate/config.ts';
+import { type RegressionOutcome, runRegression } from '../toolkit/gate/regression.ts';
+import { DEFAULT_POLICY } from '../toolkit/gate/verdict.ts';
+import { bundleServices } from '../toolkit/images/bundle.ts';
+import { runLoadtest } from '../toolkit/load/index.ts';
+import type { LoadtestOptions } from '../toolkit/load/types.ts';
+import { silentProgress } from '../toolkit/progress.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    comparisons: { type: 'string', default: '20' },
+    slowdowns: { type: 'string', default: '0,10,25' },
+    samples: { type: 'string', default: '6' },
+    duration: { type: 'string', default: '2s' },
+    users: { type: 'string', default: '16' },
+    batch: { type: 'string', default: '50' },
+    'max-regression': { type: 'string', default: '5%' },
+    'max-rounds': { type: 'string', default: '3' },
+    mode: { type: 'string', default: 'simultaneous' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const COMPARISONS = Number(args.comparisons);
+const SLOWDOWNS = String(args.slowdowns).split(',').map(Number);
+const ROOT = new URL('../', import.meta.url).pathname;
+const MODE = args.mode === 'interleaved' ? 'interleaved' : 'simultaneous';
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+interface Service {
+  proc: ChildProcess;
+  url: string;
+}
+
+async function startInference(bundle: string, env: Record<string, string>): Promise<Service> {
+  const proc = spawn(process.execPath, [bundle, 'inference'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
+    const ready = url
+      ? await fetch(`${url}/ready`).then(
+          (r) => r.status === 200,
+          () => false,
+        )
+      : false;
+    if (url && ready) return { proc, url };
+    if (proc.exitCode !== null) throw new Error(`inference exited ${proc.exitCode}: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill('SIGKILL');
+  throw new Error(`inference not ready within 60 s: ${stderr}`);
+}
+
+async function stop(s: Service): Promise<void> {
+  if (s.proc.exitCode !== null) return;
+  const exited = new Promise((r) => s.proc.once('exit', r));
+  s.proc.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+  if (s.proc.exitCode === null) s.proc.kill('SIGKILL');
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'bench-gate-'));
+  const storage = await startTestStorage();
+  const services: Service[] = [];
+  const t0 = Date.now();
+  try {
+    const registry = await startTestRegistry(storage);
+    try {
+      await trainInto(storage, registry);
+      const { bundle } = await bundleServices(ROOT, join(work, 'bundle'));
+      const env = (slowdown: number, id: string) => ({
+        HOST: '127.0.0.1',
+        PORT: '0',
+        STORAGE_URL: storage.url,
+        STORAGE_ACCESS_KEY: storage.accessKey,
+        STORAGE_SECRET_KEY: storage.secretKey,
+        STORAGE_REGION: storage.region,
+        REGISTRY_URL: registry.url,
+        LOG_LEVEL: 'warn',
+        DRAIN_DELAY_MS: '0',
+        POLL_INTERVAL_MS: '600000',
+        REPLICA_ID: id,
+        SLOWDOWN_PCT: String(slowdown),
+      });
+      const base = await startInference(bundle, env(0, 'baseline'));
+      services.push(base);
+      const candidates = new Map<number, Service>();
+      for (const s of SLOWDOWNS) {
+        // A/A compares two processes of the same build, not one process with itself.
+        const c = await startInference(bundle, env(s, `candidate-${s}`));
+        services.push(c);
+        candidates.set(s, c);
+      }
+      const load: LoadtestOptions = {
+        scenario: 'predict',
+        users: Number(args.users),
+        duration: String(args.duration),
+        batch: Number(args.batch),
+        thresholds: [],
+        baseUrl: base.url,
+        resultsDir: join(work, 'results'),
+      };
+      const loadtest = (o: LoadtestOptions) => runLoadtest(o, { progress: silentProgress, cwd: work });
+      for (const s of services) await loadtest({ ...load, duration: '3s', baseUrl: s.url }); // JIT warm-up
+      const config: RegressionConfig = {
+        metric: 'rps',
+        policy: { ...DEFAULT_POLICY, maxRegression: parseFraction(String(args['max-regression'])) },
+        samples: Number(args.samples),
+        maxRounds: Number(args['max-rounds']),
+        inconclusive: 'warn',
+      };
+      log(
+        `${COMPARISONS} ${MODE} comparisons per slowdown ${SLOWDOWNS.join(', ')}%: ${config.samples} × ${load.duration} per side per round, ` +
+          `≤ ${config.maxRounds} rounds, ${load.users} VUs, batch ${load.batch}, tolerated ${args['max-regression']}`,
+      );
+      const rows = [];
+      for (const s of SLOWDOWNS) {
+        const outcomes: RegressionOutcome[] = [];
+        const started = Date.now();
+        for (let i = 0; i < COMPARISONS; i++) {
+          const o = await runRegression(
+            // A different bootstrap seed per comparison, as separate CI runs would have.
+            {
+              config: { ...config, policy: { ...config.policy, seed: i + 1 } },
+              load,
+              urls: { baseline: base.url, candidate: candidates.get(s)!.url, mode: MODE },
+            },
+            { loadtest, progress: silentProgress },
+          );
+          outcomes.push(o);
+          const j = o.judgement;
+          log(
+            `slowdown ${s}% #${i + 1}: ${j.verdict} after ${o.rounds.length} round(s), change ${(j.change * 100).toFixed(1)}% ` +
+              `[${(j.changeLo * 100).toFixed(1)}, ${(j.changeHi * 100).toFixed(1)}], p=${j.pValue.toPrecision(2)}`,
+          );
+        }
+        const count = (v: string) => outcomes.filter((o) => o.judgement.verdict === v).length;
+        rows.push({
+          slowdownPct: s,
+          comparisons: outcomes.length,
+          fail: count('fail'),
+          pass: count('pass'),
+          inconclusive: count('inconclusive'),
+          medianChangePct: median(outcomes.map((o) => o.judgement.change * 100)),
+          medianRounds: median(outcomes.map((o) => o.rounds.length)),
+          minutes: (Date.now() - started) / 60_000,
+        });
+      }
+      print(rows, (Date.now() - t0) / 60_000);
+    } finally {
+      for (const s of services) await stop(s);
+      await registry.close();
+    }
+  } finally {
+    await storage.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function print(rows: Array<Record<string, number>>, minutes: number): void {
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ rows, minutes }, null, 2)}\n`);
+    return;
+  }
+  const cols = [
+    'slowdownPct',
+    'comparisons',
+    'fail',
+    'pass',
+    'inconclusive',
+    'medianChangePct',
+    'medianRounds',
+    'minutes',
+  ];
+  const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
+  const table = [cols, ...rows.map((r) => cols.map((c) => fmt(r[c])))];
+  const widths = cols.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  process.stdout.write(
+    `gate benchmark (${MODE}): throughput regression verdicts (fail = regression declared), ${args.samples} × ${args.duration} ` +
+      `per side per round, ≤ ${args['max-rounds']} rounds, tolerated ${args['max-regression']}; total ${minutes.toFixed(1)} min\n`,
+  );
+  for (const row of table) process.stdout.write(`${row.map((v, i) => v.padStart(widths[i])).join('  ')}\n`);
+  const aa = rows.find((r) => r.slowdownPct === 0);
+  if (aa) process.stdout.write(`A/A false fails: ${aa.fail} of ${aa.comparisons}\n`);
+  for (const r of rows.filter((x) => x.slowdownPct > 0)) {
+    process.stdout.write(`${r.slowdownPct}% slowdown caught: ${r.fail} of ${r.comparisons}\n`);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+  process.exitCode = 1;
+});

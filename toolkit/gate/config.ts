@@ -1,0 +1,274 @@
+// gate.yaml in stages: read → YAML parse → schema (gate.schema.json) → rules → a typed GateConfig, with every
+// problem reported at once as `gate.yaml:12:5 thresholds[1]: reason`, so one edit fixes them all.
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { LineCounter, parseDocument } from 'yaml';
+import schema from '../../gate.schema.json' with { type: 'json' };
+import { UsageError } from '../errors.ts';
+import { validateOptions } from '../load/validate.ts';
+import { parseDurationSec, validateCounts } from '../sweep/validate.ts';
+import { type AbsoluteThreshold, parseGateThreshold, parseScalingRule, type ScalingRule } from './rules.ts';
+import { DEFAULT_POLICY, type RegressionPolicy } from './verdict.ts';
+
+export type CompareMode = 'interleaved' | 'simultaneous';
+export type RegressionMetric = 'rps' | 'avg' | 'p50' | 'p90' | 'p95' | 'p99';
+
+export interface RunConfig {
+  scenario: string;
+  users?: number;
+  rate?: number;
+  batch: number;
+  duration: string;
+  warmup: string;
+  replicas: number[];
+  repeat: number;
+  target?: string;
+}
+
+export interface RegressionConfig {
+  metric: RegressionMetric;
+  /** Replica count compared; undefined: the last measured one. */
+  replicas?: number;
+  policy: RegressionPolicy;
+  samples: number;
+  duration?: string;
+  maxRounds: number;
+  inconclusive: 'warn' | 'fail';
+  baseline?: string;
+  /** Two live loopback targets: measured alternately (interleaved) or both at once (simultaneous, paired). */
+  compare?: { baseline: string; candidate: string; mode: CompareMode };
+}
+
+export interface GateConfig {
+  file: string;
+  run: RunConfig;
+  thresholds: AbsoluteThreshold[];
+  scaling: ScalingRule[];
+  generator: 'fail' | 'warn';
+  regression: RegressionConfig | null;
+}
+
+export interface GateProblem {
+  /** `gate.yaml:12:5 thresholds[1]` */
+  location: string;
+  message: string;
+}
+
+export const RUN_DEFAULTS = { scenario: 'predict', batch: 1, duration: '10s', warmup: '3s', replicas: [1], repeat: 3 };
+
+const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
+const validateSchema = ajv.compile(schema);
+
+type Path = Array<string | number>;
+const fmtPath = (path: Path) =>
+  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(top level)';
+
+export async function loadGateConfig(file: string): Promise<GateConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `gate config ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      'write a gate.yaml (see ci/gate.yaml and gate.schema.json) or pass --config <file>',
+    );
+  }
+  const { config, problems } = parseGateConfig(text, file);
+  if (!config) {
+    const lines = problems.map((p) => `${p.location}: ${p.message}`);
+    throw new UsageError(
+      `invalid gate config (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${lines.join('\n  ')}`,
+      'the schema is gate.schema.json',
+    );
+  }
+  return config;
+}
+
+export function parseGateConfig(text: string, file: string): { config?: GateConfig; problems: GateProblem[] } {
+  const name = basename(file);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const problems: GateProblem[] = [];
+  const at = (path: Path, message: string, onKey = false) => {
+    const node = onKey
+      ? keyNode(doc.getIn(path.slice(0, -1), true), path[path.length - 1])
+      : path.length === 0
+        ? doc.contents
+        : doc.getIn(path, true);
+    const offset = (node as { range?: [number, number] } | undefined)?.range?.[0];
+    const pos = offset === undefined ? '' : `:${lines.linePos(offset).line}:${lines.linePos(offset).col}`;
+    problems.push({ location: `${name}${pos} ${fmtPath(path)}`, message });
+  };
+  for (const e of doc.errors) {
+    const pos = e.linePos?.[0];
+    problems.push({ location: `${name}${pos ? `:${pos.line}:${pos.col}` : ''}`, message: e.message.split('\n')[0] });
+  }
+  if (problems.length > 0) return { problems };
+  const raw = doc.toJS() ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    at([], 'expected a mapping of settings (run, thresholds, scaling, generator, regression)');
+    return { problems };
+  }
+  const checked = { ...(raw as Record<string, unknown>) };
+  if (!validateSchema(raw)) {
+    for (const e of schemaErrors(validateSchema.errors ?? [])) {
+      at(e.path, e.message, e.unknownKey);
+      // The rules below still check the sections the schema accepted, so one pass reports every problem.
+      delete checked[String(e.path[0])];
+    }
+  }
+  const config = buildConfig(checked as RawGate, file, at);
+  return problems.length > 0 ? { problems } : { config, problems };
+}
+
+/** One line per path; anyOf alternatives are summed up instead of listed. */
+function schemaErrors(errors: ErrorObject[]): Array<{ path: Path; message: string; unknownKey?: boolean }> {
+  const out = new Map<string, { path: Path; message: string; unknownKey?: boolean }>();
+  for (const e of errors) {
+    const path: Path = e.instancePath
+      .split('/')
+      .slice(1)
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : p.replaceAll('~1', '/').replaceAll('~0', '~')));
+    let message = e.message ?? 'is invalid';
+    if (e.keyword === 'additionalProperties') {
+      path.push(String(e.params.additionalProperty));
+      message = 'unknown setting';
+    } else if (e.keyword === 'enum') message = `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
+    const key = JSON.stringify(path);
+    const prior = out.get(key);
+    if (e.keyword === 'anyOf')
+      out.set(key, { path, message: 'does not match any allowed form (see gate.schema.json)' });
+    else if (!prior) out.set(key, { path, message, unknownKey: e.keyword === 'additionalProperties' });
+  }
+  return [...out.values()];
+}
+
+/** The key node of `name` in a mapping node, so an unknown setting points at its name, not its value. */
+function keyNode(map: unknown, name: string | number): unknown {
+  const items = (map as { items?: Array<{ key?: { value?: unknown } }> } | undefined)?.items ?? [];
+  return items.find((pair) => pair.key?.value === name)?.key ?? map;
+}
+
+interface RawGate {
+  run?: Partial<RunConfig>;
+  thresholds?: Array<string | { threshold: string; replicas?: number | number[] }>;
+  scaling?: string[];
+  generator?: 'fail' | 'warn';
+  regression?: Partial<Omit<RegressionConfig, 'policy'>> & {
+    maxRegression?: string | number;
+    alpha?: number;
+    confidence?: number;
+    resamples?: number;
+    seed?: number;
+  };
+}
+
+function buildConfig(raw: RawGate, file: string, at: (path: Path, message: string) => void): GateConfig {
+  const run: RunConfig = { ...RUN_DEFAULTS, ...raw.run };
+  const tryIt = (path: Path, fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      at(path, (err as Error).message.replace(/^--replicas: /, ''));
+    }
+  };
+  tryIt(['run', 'replicas'], () => validateCounts(run.replicas, Number.MAX_SAFE_INTEGER));
+  tryIt(['run', 'warmup'], () => parseDurationSec(run.warmup, 'warmup'));
+  if (run.target !== undefined && run.replicas.length > 1) {
+    at(['run', 'target'], 'a target is one fixed service: measure one replica count, not a sweep');
+  }
+  tryIt(['run'], () => checkLoad(run, run.target ?? 'http://127.0.0.1:8000'));
+
+  const counts = new Set(run.replicas);
+  const thresholds: AbsoluteThreshold[] = [];
+  (raw.thresholds ?? []).forEach((item, i) => {
+    const text = typeof item === 'string' ? item : item.threshold;
+    const replicas = typeof item === 'string' || item.replicas === undefined ? null : [item.replicas].flat();
+    tryIt(['thresholds', i], () => {
+      const t = parseGateThreshold(text, replicas);
+      const missing = (replicas ?? []).filter((n) => !counts.has(n));
+      if (missing.length) throw new Error(`replica count ${missing.join(', ')} is not measured (run.replicas)`);
+      thresholds.push(t);
+    });
+  });
+  const scaling: ScalingRule[] = [];
+  (raw.scaling ?? []).forEach((text, i) => {
+    tryIt(['scaling', i], () => {
+      const rule = parseScalingRule(text);
+      if (rule.kind === 'efficiency' && !(counts.has(1) && counts.has(rule.n))) {
+        throw new Error(`${rule.text} needs replica counts 1 and ${rule.n} in run.replicas`);
+      }
+      scaling.push(rule);
+    });
+  });
+  return {
+    file,
+    run,
+    thresholds,
+    scaling,
+    generator: raw.generator ?? 'fail',
+    regression: regression(raw, run, tryIt),
+  };
+}
+
+function checkLoad(run: RunConfig, baseUrl: string): void {
+  try {
+    validateOptions({ ...run, thresholds: [], baseUrl });
+  } catch (err) {
+    throw new Error((err as Error).message.replace(/^invalid load test options:\n\s*/, '').replace(/\n\s*/g, '; '));
+  }
+}
+
+function regression(
+  raw: RawGate,
+  run: RunConfig,
+  tryIt: (path: Path, fn: () => void) => void,
+): RegressionConfig | null {
+  const r = raw.regression;
+  if (!r) return null;
+  let maxRegression = DEFAULT_POLICY.maxRegression;
+  tryIt(['regression', 'maxRegression'], () => {
+    if (r.maxRegression !== undefined) maxRegression = parseFraction(r.maxRegression);
+  });
+  if (r.replicas !== undefined && !r.compare && !run.replicas.includes(r.replicas)) {
+    tryIt(['regression', 'replicas'], () => {
+      throw new Error(`replica count ${r.replicas} is not measured (run.replicas: ${run.replicas.join(', ')})`);
+    });
+  }
+  if (r.duration !== undefined)
+    tryIt(['regression', 'duration'], () => checkLoad({ ...run, duration: r.duration! }, 'http://127.0.0.1:8000'));
+  for (const side of ['baseline', 'candidate'] as const) {
+    const url = r.compare?.[side];
+    if (url !== undefined) tryIt(['regression', 'compare', side], () => checkLoad(run, url));
+  }
+  const metric = r.metric ?? 'rps';
+  return {
+    metric,
+    replicas: r.replicas,
+    policy: {
+      better: metric === 'rps' ? 'higher' : 'lower',
+      maxRegression,
+      alpha: r.alpha ?? DEFAULT_POLICY.alpha,
+      confidence: r.confidence ?? DEFAULT_POLICY.confidence,
+      resamples: r.resamples ?? DEFAULT_POLICY.resamples,
+      seed: r.seed ?? DEFAULT_POLICY.seed,
+    },
+    samples: r.samples ?? 6,
+    duration: r.duration,
+    maxRounds: r.maxRounds ?? 3,
+    inconclusive: r.inconclusive ?? 'warn',
+    baseline: r.baseline,
+    compare: r.compare ? { ...r.compare, mode: r.compare.mode ?? 'simultaneous' } : undefined,
+  };
+}
+
+/** `5%`, `0.05` or 0.05 → 0.05; within (0, 1). */
+export function parseFraction(v: string | number): number {
+  const s = String(v).trim();
+  const m = /^(\d+(?:\.\d+)?)\s*(%?)$/.exec(s);
+  if (!m) throw new Error(`'${s}' is not a fraction; write 5% or 0.05`);
+  const x = Number(m[1]) / (m[2] ? 100 : 1);
+  if (!(x > 0 && x < 1)) throw new Error(`'${s}' must lie between 0 and 100%`);
+  return x;
+}

@@ -1,0 +1,130 @@
+// Regression measurement: repeated short runs, judged by judgeRegression, re-measured while inconclusive (up to a
+// limit). With two live targets the runs alternate A B B A …, so a slow drift of the shared machine (another job
+// starting, thermal throttling) lands on both sides equally instead of looking like a regression.
+import type { LoadtestOptions, LoadtestResult } from '../load/types.ts';
+import type { Progress } from '../progress.ts';
+import type { RegressionConfig, RegressionMetric } from './config.ts';
+import { judgeRegression, type RegressionJudgement } from './verdict.ts';
+
+export interface RegressionDeps {
+  /** One measured run; `opts.baseUrl` says which service. */
+  loadtest(opts: LoadtestOptions): Promise<LoadtestResult>;
+  progress: Progress;
+}
+
+export interface RegressionInput {
+  config: RegressionConfig;
+  /** Options of every sample run (duration = the regression's); baseUrl is replaced per side. */
+  load: LoadtestOptions;
+  /** Stored mode: the baseline's samples, fixed. */
+  baselineSamples?: number[];
+  /** Both sides live: measured alternately (interleaved) or at the same time (simultaneous, paired). */
+  urls?: { baseline: string; candidate: string; mode?: 'interleaved' | 'simultaneous' };
+  /** Candidate samples measured already (the sweep's repeats at this count); stored mode only. */
+  candidateSamples?: number[];
+  /** Warm-up duration per side before interleaved sampling ('0s': none). */
+  warmup?: string;
+  /** Judge what is there, measure nothing (a recorded run). */
+  readOnly?: boolean;
+}
+
+export interface RegressionRound {
+  round: number;
+  baselineN: number;
+  candidateN: number;
+  verdict: RegressionJudgement['verdict'];
+  change: number;
+  changeLo: number;
+  changeHi: number;
+  pValue: number;
+}
+
+export interface RegressionOutcome {
+  mode: 'stored' | 'interleaved' | 'simultaneous';
+  metric: RegressionMetric;
+  replicas: number | null;
+  baseline: number[];
+  candidate: number[];
+  rounds: RegressionRound[];
+  judgement: RegressionJudgement;
+  /** Sample runs whose load generator was saturated. */
+  untrustedSamples: number;
+}
+
+export function sampleValue(r: LoadtestResult, metric: RegressionMetric): number {
+  return metric === 'rps' ? r.rps : r.latency[metric];
+}
+
+export async function runRegression(
+  input: RegressionInput,
+  deps: RegressionDeps,
+  replicas: number | null = null,
+): Promise<RegressionOutcome> {
+  const { config } = input;
+  const live = input.urls !== undefined;
+  const simultaneous = live && input.urls!.mode === 'simultaneous';
+  if (!live && !input.baselineSamples?.length)
+    throw new RangeError('a regression needs baseline samples or two targets');
+  const baseline = [...(input.baselineSamples ?? [])];
+  const candidate = [...(input.candidateSamples ?? [])];
+  const rounds: RegressionRound[] = [];
+  let untrustedSamples = 0;
+  const measure = async (baseUrl: string): Promise<number> => {
+    const r = await deps.loadtest({ ...input.load, baseUrl });
+    if (!r.generator.trusted) untrustedSamples++;
+    return sampleValue(r, config.metric);
+  };
+
+  if (live && !input.readOnly && input.warmup && !/^0+(\.0+)?(ms|s|m)?$/.test(input.warmup)) {
+    deps.progress.info(`warm-up ${input.warmup} per side (discarded)`);
+    await deps.loadtest({ ...input.load, duration: input.warmup, baseUrl: input.urls!.baseline });
+    await deps.loadtest({ ...input.load, duration: input.warmup, baseUrl: input.urls!.candidate });
+  }
+
+  let judgement: RegressionJudgement | undefined;
+  for (let round = 1; round <= config.maxRounds; round++) {
+    if (!input.readOnly) {
+      if (simultaneous) {
+        for (let i = 0; i < config.samples; i++) {
+          // Both at once: whatever else the machine does hits both sides of the pair alike.
+          const [b, c] = await Promise.all([measure(input.urls!.baseline), measure(input.urls!.candidate)]);
+          baseline.push(b);
+          candidate.push(c);
+        }
+      } else if (live) {
+        for (let i = 0; i < config.samples; i++) {
+          // ABBA: each side goes first equally often.
+          const order = i % 2 === 0 ? (['baseline', 'candidate'] as const) : (['candidate', 'baseline'] as const);
+          for (const side of order) (side === 'baseline' ? baseline : candidate).push(await measure(input.urls![side]));
+        }
+      } else {
+        const want = round === 1 ? Math.max(0, config.samples - candidate.length) : config.samples;
+        for (let i = 0; i < want; i++) candidate.push(await measure(input.load.baseUrl));
+      }
+    }
+    if (candidate.length === 0 || baseline.length === 0) throw new RangeError('no samples to compare');
+    judgement = judgeRegression(baseline, candidate, config.policy, { paired: simultaneous });
+    rounds.push({
+      round,
+      baselineN: baseline.length,
+      candidateN: candidate.length,
+      verdict: judgement.verdict,
+      change: judgement.change,
+      changeLo: judgement.changeLo,
+      changeHi: judgement.changeHi,
+      pValue: judgement.pValue,
+    });
+    deps.progress.info(`regression round ${round}: ${judgement.verdict} — ${judgement.reason}`);
+    if (judgement.verdict !== 'inconclusive' || input.readOnly) break;
+  }
+  return {
+    mode: simultaneous ? 'simultaneous' : live ? 'interleaved' : 'stored',
+    metric: config.metric,
+    replicas,
+    baseline,
+    candidate,
+    rounds,
+    judgement: judgement!,
+    untrustedSamples,
+  };
+}
