@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { configCommand } from './commands/config.ts';
 import { downCommand } from './commands/down.ts';
 import { type CommandIO, defaultIO, type SpecOptions } from './commands/io.ts';
+import { lbStatsCommand, lbStrategyCommand } from './commands/lb.ts';
 import { loadtestCommand } from './commands/loadtest.ts';
 import { logsCommand } from './commands/logs.ts';
 import { reportCommand } from './commands/report.ts';
@@ -21,6 +22,8 @@ export const COMMANDS = {
   loadtest: loadtestCommand,
   sweep: (opts: Parameters<typeof sweepCommand>[0], io: CommandIO) => sweepCommand(opts, io),
   report: reportCommand,
+  lbStrategy: lbStrategyCommand,
+  lbStats: lbStatsCommand,
 };
 export type Commands = typeof COMMANDS;
 
@@ -111,6 +114,22 @@ export function buildCli(io: CommandIO = defaultIO(), commands: Commands = COMMA
     .option('--results-dir <dir>', 'where run directories are (default results)')
     .option('--json', 'print the report model as JSON')
     .action((runId: string | undefined, opts) => commands.report(runId, opts, io));
+
+  const lb = program
+    .command('lb')
+    .description('the load balancer: strategy (switched live) and per-replica statistics');
+  specOptions(lb.command('strategy'))
+    .description('show the balancing strategy, or switch it live without a failed request')
+    .argument('[name]', 'round_robin | least_conn | weighted | ip_hash | hash | random_two_least_conn')
+    .option('--key <key>', "nginx hash key for hash, e.g. '$http_x_user' or '$remote_addr'")
+    .option('--weights <list>', 'per-replica weights for weighted, e.g. 1=3,2=1 (others weigh 1)')
+    .option('--json', 'print JSON')
+    .action((name: string | undefined, opts) => commands.lbStrategy(name, opts, io));
+  specOptions(lb.command('stats'))
+    .description("per replica: active, total, errors, avg/p95/last response time, weight, last used (nginx's log)")
+    .option('--since <duration>', 'only requests in the last 60s, 5m, 1h (default: since the balancer started)')
+    .option('--json', 'print JSON')
+    .action((opts) => commands.lbStats(opts, io));
 
   return program;
 }

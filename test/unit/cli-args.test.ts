@@ -21,6 +21,8 @@ function recordingCli() {
     loadtest: record('loadtest'),
     sweep: record('sweep'),
     report: record('report'),
+    lbStrategy: record('lbStrategy'),
+    lbStats: record('lbStats'),
   } as unknown as Commands;
   const io: CommandIO = {
     cwd: '/nowhere',
@@ -78,6 +80,18 @@ const cases: { argv: string[]; command: string; args: unknown[] }[] = [
   },
   { argv: ['report', 'run-1'], command: 'report', args: ['run-1', {}] },
   { argv: ['report', '--compare', 'a', 'b'], command: 'report', args: [undefined, { compare: ['a', 'b'] }] },
+  { argv: ['lb', 'strategy'], command: 'lbStrategy', args: [undefined, {}] },
+  {
+    argv: ['lb', 'strategy', 'weighted', '--weights', '1=3,2=1', '--project', 'p1'],
+    command: 'lbStrategy',
+    args: ['weighted', { weights: '1=3,2=1', project: 'p1' }],
+  },
+  {
+    argv: ['lb', 'strategy', 'hash', '--key', '$http_x_user', '--json'],
+    command: 'lbStrategy',
+    args: ['hash', { key: '$http_x_user', json: true }],
+  },
+  { argv: ['lb', 'stats', '--json', '--since', '60s'], command: 'lbStats', args: [{ json: true, since: '60s' }] },
 ];
 
 describe('CLI arguments → command options', () => {
@@ -87,12 +101,16 @@ describe('CLI arguments → command options', () => {
     expect(calls).toEqual([{ command, args }]);
   });
 
-  it.each([[['up', '--bogus']], [['nosuchcommand']], [['up', '--replicas']], [['down', '--replicas', '3']]])(
-    'rejects %j as a usage error',
-    async (argv) => {
-      const { program, calls } = recordingCli();
-      await expect(program.parseAsync(argv, { from: 'user' })).rejects.toMatchObject({ name: 'CommanderError' });
-      expect(calls).toEqual([]);
-    },
-  );
+  it.each([
+    [['up', '--bogus']],
+    [['nosuchcommand']],
+    [['up', '--replicas']],
+    [['down', '--replicas', '3']],
+    [['lb', 'strategy', 'hash', '--bogus']],
+    [['lb', 'stats', '--weights', '1=2']],
+  ])('rejects %j as a usage error', async (argv) => {
+    const { program, calls } = recordingCli();
+    await expect(program.parseAsync(argv, { from: 'user' })).rejects.toMatchObject({ name: 'CommanderError' });
+    expect(calls).toEqual([]);
+  });
 });

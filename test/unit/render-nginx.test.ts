@@ -13,9 +13,12 @@ const servers = [
   { replica: 2, address: '10.0.0.3:8000', weight: 5 },
   { replica: 1, address: '10.0.0.2:8000', weight: 2 },
 ];
-const upstreamBlock = (conf: string) => /upstream inference \{([\s\S]*?)\n {2}\}/.exec(conf)![1];
-const serverLines = (conf: string) =>
-  upstreamBlock(conf)
+/** The upstream the config routes to by default: the one named after its strategy. */
+const defaultUpstream = (conf: string) => /set \$toolkit_upstream (inference_\w+);/.exec(conf)![1];
+const upstreamBlock = (conf: string, name = defaultUpstream(conf)) =>
+  new RegExp(`upstream ${name} \\{([\\s\\S]*?)\\n {2}\\}`).exec(conf)![1];
+const serverLines = (conf: string, name?: string) =>
+  upstreamBlock(conf, name)
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.startsWith('server '));
@@ -30,7 +33,9 @@ describe('renderNginx', () => {
     ['random_two_least_conn', 'random two least_conn'],
   ])('%s balances with %s, before keepalive', (strategy, directive) => {
     expect(strategyDirective(strategy, '$http_x_user')).toBe(directive);
-    const block = upstreamBlock(renderNginx(spec(strategy, '$http_x_user'), servers));
+    const conf = renderNginx(spec(strategy, '$http_x_user'), servers);
+    expect(defaultUpstream(conf)).toBe(`inference_${strategy}`);
+    const block = upstreamBlock(conf);
     const lines = block
       .split('\n')
       .map((l) => l.trim())
@@ -53,14 +58,15 @@ describe('renderNginx', () => {
 
   it('with no servers parks a down placeholder and answers 503 itself', () => {
     const conf = renderNginx(spec('hash'), []);
-    expect(serverLines(conf)).toEqual(['server 127.0.0.1:1 down;']);
+    expect(serverLines(conf, 'inference_hash')).toEqual(['server 127.0.0.1:1 down;']);
     expect(conf).toMatch(/return 503 /);
     expect(conf).not.toMatch(/proxy_pass/);
   });
 
   it('proxies every other location to the upstream, with the status and ping endpoints answered by nginx', () => {
     const conf = renderNginx(spec('round_robin'), servers);
-    expect(conf).toMatch(/location \/ \{\s+proxy_pass http:\/\/inference;/);
+    expect(conf).toMatch(/location \/ \{[^}]*set \$toolkit_upstream inference_round_robin;/);
+    expect(conf).toMatch(/\n\s+proxy_pass http:\/\/\$toolkit_upstream;/);
     expect(conf).toMatch(/location = \/lb\/status \{[^}]*stub_status;/);
     expect(conf).toMatch(/location = \/lb\/ping \{[^}]*return 200/);
     for (const line of [
@@ -94,6 +100,8 @@ describe('renderNginx', () => {
       flavor: 'compose',
     });
     expect(serverLines(conf)).toEqual(['server inference:8000 max_fails=3 fail_timeout=5s;']);
+    // Nothing switches a hand-run compose stack: it runs the strategy it was rendered with.
+    expect(conf).not.toMatch(/if \(-f/);
   });
 
   it.each([

@@ -6,14 +6,28 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { RuntimeError } from '../errors.ts';
-import { CONTAINER_PORTS, INFERENCE_BODY_LIMIT_BYTES } from '../spec/service-defs.ts';
-import type { StackSpec, Strategy } from '../spec/types.ts';
+import { CONTAINER_PORTS, INFERENCE_BODY_LIMIT_BYTES, NGINX_CONF_DIR } from '../spec/service-defs.ts';
+import { STRATEGIES, type StackSpec, type Strategy } from '../spec/types.ts';
+import {
+  type BackendState,
+  MODEL_PREFIX,
+  nginxReturnText,
+  renderedLb,
+  SWITCH_DIR,
+  switchFileName,
+  variantHealth,
+} from './lb-health.ts';
 
 export interface UpstreamServer {
   replica: number;
   /** "ip:port" or "host:port" */
   address: string;
   weight: number;
+  /**
+   * Default up. draining/down stay listed but marked `down`: no new requests, and `hash`/`ip_hash` keep mapping the
+   * other keys to the same replicas (nginx's advice for taking a server out temporarily).
+   */
+  state?: BackendState;
 }
 
 export type NginxFlavor = 'toolkit' | 'compose';
@@ -80,34 +94,54 @@ export function renderNginx(
 ): string {
   const flavor = opts.flavor ?? 'toolkit';
   const strategy = spec.lb.strategy;
-  let servers: TemplateServer[];
+  let backends: { replica: number | null; address: string; weight: number; state: BackendState }[];
   if (flavor === 'compose') {
     // One name for all replicas; per-replica weights cannot be expressed, so `weighted` is plain round robin here.
-    servers = [{ address: `inference:${CONTAINER_PORTS.inference}`, weight: false, down: false, replica: false }];
+    backends = [{ replica: null, address: `inference:${CONTAINER_PORTS.inference}`, weight: 1, state: 'up' }];
   } else {
     upstream.forEach(checkServer);
-    servers = [...upstream]
+    backends = [...upstream]
       .sort((a, b) => a.replica - b.replica)
-      .map((s) => ({
-        address: s.address,
-        weight: strategy === 'weighted' ? s.weight : false,
-        down: false,
-        replica: s.replica,
-      }));
+      .map((s) => ({ replica: s.replica, address: s.address, weight: s.weight, state: s.state ?? 'up' }));
   }
-  const hasServers = servers.length > 0;
-  // nginx refuses an upstream block without servers: park a placeholder that is never tried.
-  if (!hasServers) servers = [{ address: '127.0.0.1:1', weight: false, down: true, replica: false }];
+  const rendered = renderedLb(spec.lb, backends);
+  const base = variantHealth(rendered, strategy);
+  const hasServers = base.healthy > 0;
+  const upstreams = STRATEGIES.map((name) => {
+    let servers: TemplateServer[] = backends.map((b) => ({
+      address: b.address,
+      weight: name === 'weighted' && flavor === 'toolkit' ? b.weight : false,
+      down: b.state !== 'up',
+      replica: b.replica ?? false,
+    }));
+    // nginx refuses an upstream block without servers: park a placeholder that is never tried.
+    if (servers.length === 0) servers = [{ address: '127.0.0.1:1', weight: false, down: true, replica: false }];
+    return { name, method: strategyDirective(name, spec.lb.hashKey) ?? false, servers };
+  });
+  // Only the live balancer is switched by files; the compose flavour runs the strategy it was rendered with.
+  const switches =
+    flavor === 'toolkit'
+      ? STRATEGIES.filter((s) => s !== strategy).map((s) => ({
+          strategy: s,
+          flag: `${NGINX_CONF_DIR}/${SWITCH_DIR}/${switchFileName(rendered.render, s)}`,
+          healthJson: nginxReturnText(JSON.stringify(variantHealth(rendered, s))),
+        }))
+      : [];
   return template()({
     flavor,
     project: spec.project,
     strategy,
-    serverCount: hasServers ? servers.length : 0,
-    method: strategyDirective(strategy, spec.lb.hashKey) ?? false,
-    servers,
+    serverCount: backends.length,
+    healthy: base.healthy,
+    lbModel: `${MODEL_PREFIX}${JSON.stringify(rendered)}`,
+    healthJson: nginxReturnText(JSON.stringify(base)),
+    upstreams,
+    switches,
+    // `set` runs in order, so the last match wins; listed in reverse, the first switch file wins as in /lb/health.
+    switchesLastWins: [...switches].reverse(),
     hasServers,
     bodyLimitBytes: INFERENCE_BODY_LIMIT_BYTES,
     // The first try plus up to two others, but never more than there are servers (compose: DNS decides how many).
-    nextUpstreamTries: flavor === 'compose' ? 3 : Math.max(1, Math.min(3, servers.length)),
+    nextUpstreamTries: flavor === 'compose' ? 3 : Math.max(1, Math.min(3, base.healthy)),
   });
 }
