@@ -7,18 +7,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VALID_INSTANCE as INSTANCE } from '../fixtures/inference-app.ts';
 
 const run = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '../../bin/toolkit.js');
 const project = `tkhand${process.pid}`;
-const INSTANCE = {
-  island: 'Biscoe',
-  bill_length_mm: 46.1,
-  bill_depth_mm: 13.2,
-  flipper_length_mm: 211,
-  body_mass_g: 4500,
-  sex: 'female',
-};
 let cwd: string;
 let port: number;
 let composeFile: string;

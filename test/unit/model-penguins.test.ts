@@ -1,6 +1,7 @@
 // The shared classifier: class probabilities are vote shares that sum to 1 and agree with the predicted species.
 import { describe, expect, it } from 'vitest';
 import { type PenguinFeatures, PenguinsModel, SPECIES, type Species, train } from '../../services/model/penguins.ts';
+import { VALID_INSTANCE } from '../fixtures/inference-app.ts';
 
 const adelie: PenguinFeatures = {
   island: 'Torgersen',
@@ -10,14 +11,7 @@ const adelie: PenguinFeatures = {
   body_mass_g: 3750,
   sex: 'male',
 };
-const gentoo: PenguinFeatures = {
-  island: 'Biscoe',
-  bill_length_mm: 46.1,
-  bill_depth_mm: 13.2,
-  flipper_length_mm: 211,
-  body_mass_g: 4500,
-  sex: 'female',
-};
+const gentoo: PenguinFeatures = VALID_INSTANCE;
 const chinstrap: PenguinFeatures = {
   island: 'Dream',
   bill_length_mm: 46.5,
