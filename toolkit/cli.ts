@@ -1,6 +1,7 @@
 // Declares every command and its options; each action normalises options and calls a plain async function in
 // commands/. No logic lives here.
 import { Command, Option } from 'commander';
+import { chaosKillCommand, chaosPauseCommand } from './commands/chaos.ts';
 import { configCommand } from './commands/config.ts';
 import { downCommand } from './commands/down.ts';
 import { type CommandIO, defaultIO, type SpecOptions } from './commands/io.ts';
@@ -8,6 +9,7 @@ import { lbStatsCommand, lbStrategyCommand } from './commands/lb.ts';
 import { loadtestCommand } from './commands/loadtest.ts';
 import { logsCommand } from './commands/logs.ts';
 import { reportCommand } from './commands/report.ts';
+import { scaleCommand } from './commands/scale.ts';
 import { statusCommand } from './commands/status.ts';
 import { sweepCommand } from './commands/sweep.ts';
 import { upCommand } from './commands/up.ts';
@@ -22,6 +24,9 @@ export const COMMANDS = {
   loadtest: loadtestCommand,
   sweep: (opts: Parameters<typeof sweepCommand>[0], io: CommandIO) => sweepCommand(opts, io),
   report: reportCommand,
+  scale: scaleCommand,
+  chaosKill: chaosKillCommand,
+  chaosPause: chaosPauseCommand,
   lbStrategy: lbStrategyCommand,
   lbStats: lbStatsCommand,
 };
@@ -130,6 +135,31 @@ export function buildCli(io: CommandIO = defaultIO(), commands: Commands = COMMA
     .option('--since <duration>', 'only requests in the last 60s, 5m, 1h (default: since the balancer started)')
     .option('--json', 'print JSON')
     .action((opts) => commands.lbStats(opts, io));
+
+  specOptions(program.command('scale'))
+    .description('change the number of inference replicas of the running stack, with no failed request')
+    .argument('<count>', 'replicas wanted (0 only with --allow-zero; at most maxReplicas)')
+    .option('--allow-zero', 'allow scaling to 0 replicas (nginx then answers 503 itself)')
+    .option('--wait <seconds>', 'wait this long for another toolkit command on the project to finish (default 60)')
+    .option('--json', 'print the resulting status and the scale events as JSON')
+    .action((count: string, opts) => commands.scale(count, opts, io));
+
+  const chaos = program.command('chaos').description('fault injection: kill or pause an inference replica');
+  specOptions(chaos.command('kill'))
+    .description("signal a replica's process as a crash would; its restart policy brings it back")
+    .option('--replica <n>', 'the replica number to hit')
+    .option('--random', 'hit a running replica picked at random')
+    .option('--signal <name>', 'KILL, TERM, 9, … (default KILL)')
+    .option('--wait <seconds>', 'wait this long for another toolkit command on the project (default 60)')
+    .option('--json', 'print what was done as JSON')
+    .action((opts) => commands.chaosKill(opts, io));
+  specOptions(chaos.command('pause'))
+    .description('freeze a replica for a while (docker pause), then resume it')
+    .requiredOption('--replica <n>', 'the replica number to pause')
+    .option('--for <duration>', 'how long, e.g. 5s, 500ms, 2m (default 5s)')
+    .option('--wait <seconds>', 'wait this long for another toolkit command on the project (default 60)')
+    .option('--json', 'print what was done as JSON')
+    .action((opts) => commands.chaosPause(opts, io));
 
   return program;
 }

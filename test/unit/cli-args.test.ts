@@ -23,6 +23,9 @@ function recordingCli() {
     report: record('report'),
     lbStrategy: record('lbStrategy'),
     lbStats: record('lbStats'),
+    scale: record('scale'),
+    chaosKill: record('chaosKill'),
+    chaosPause: record('chaosPause'),
   } as unknown as Commands;
   const io: CommandIO = {
     cwd: '/nowhere',
@@ -92,6 +95,23 @@ const cases: { argv: string[]; command: string; args: unknown[] }[] = [
     args: ['hash', { key: '$http_x_user', json: true }],
   },
   { argv: ['lb', 'stats', '--json', '--since', '60s'], command: 'lbStats', args: [{ json: true, since: '60s' }] },
+  { argv: ['scale', '3'], command: 'scale', args: ['3', {}] },
+  {
+    argv: ['scale', '0', '--allow-zero', '--wait', '5', '--project', 'p1', '--json'],
+    command: 'scale',
+    args: ['0', { allowZero: true, wait: '5', project: 'p1', json: true }],
+  },
+  { argv: ['chaos', 'kill', '--random'], command: 'chaosKill', args: [{ random: true }] },
+  {
+    argv: ['chaos', 'kill', '--replica', '2', '--signal', 'TERM', '--json'],
+    command: 'chaosKill',
+    args: [{ replica: '2', signal: 'TERM', json: true }],
+  },
+  {
+    argv: ['chaos', 'pause', '--replica', '1', '--for', '5s'],
+    command: 'chaosPause',
+    args: [{ replica: '1', for: '5s' }],
+  },
 ];
 
 describe('CLI arguments → command options', () => {

@@ -9,6 +9,7 @@ export { renderStatusTable } from './status-table.ts';
 export {
   DEFAULT_TIMEOUTS,
   type DownResult,
+  type EngineEvent,
   type EngineImages,
   type EnginePaths,
   type EngineTimeouts,

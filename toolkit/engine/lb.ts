@@ -36,12 +36,19 @@ export async function applyNginx(
     const what = `${replicas.length} replica${replicas.length === 1 ? '' : 's'} upstream`;
     const res = await applyLiveConfig(run.docker, live, ctx.paths, conf, { progress: run.progress, what });
     for (const w of res.warnings) run.progress.info(`nginx: ${w}`);
+    ctx.onEvent?.({
+      type: 'upstream-applied',
+      replicas: replicas.map((r) => r.number),
+      changed: res.changed,
+      at: Date.now(),
+    });
     nginx = { id: live.id, name: live.name, service: def.name, number: 1, created: false };
   } else {
     await checkNginxConfig(run.docker, ctx.images.nginx, conf, { network: run.network });
     await writeFileAtomic(ctx.paths.liveNginxConf, conf);
     await writeFileAtomic(ctx.paths.nginxConf, conf);
     nginx = await ensureContainer(run, def, 1, existing);
+    ctx.onEvent?.({ type: 'upstream-applied', replicas: replicas.map((r) => r.number), changed: true, at: Date.now() });
   }
   await saveRotation(ctx.paths.liveNginxDir, replicas);
   // Confirm it serves (nginx answers /lb/ping itself, whatever the replicas do).

@@ -15,6 +15,7 @@ import type { StackSpec } from '../spec/types.ts';
 import { execIn } from './exec.ts';
 import { demuxBuffer, listProjectContainers } from './query.ts';
 import { currentRotation, type ReadyReplica, saveRotation } from './rotation.ts';
+import { saveSpec } from './saved-spec.ts';
 import { sleep } from './wait.ts';
 
 export interface LiveNginx {
@@ -68,6 +69,8 @@ export async function reloadLoadBalancer(
     },
   );
   await saveRotation(paths.liveNginxDir, replicas);
+  // The next `toolkit scale` starts from this spec, so it keeps the strategy just applied.
+  await saveSpec(spec);
   return { ...res, upstream: replicas };
 }
 

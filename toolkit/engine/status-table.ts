@@ -24,7 +24,20 @@ export function renderStatusTable(status: StackStatus): string {
       .trimEnd();
   const ready = status.replicas.filter((r) => r.ready).length;
   const foot = `${ready}/${status.replicas.length} inference replicas ready`;
-  return `${head}\n${[line(COLUMNS), ...rows.map(line)].join('\n')}\n${foot}\n`;
+  return `${head}\n${[line(COLUMNS), ...rows.map(line), ...notes(status)].join('\n')}\n${foot}\n`;
+}
+
+/** What the columns cannot hold: why a replica last exited, and replicas the load balancer leaves out. */
+function notes(status: StackStatus): string[] {
+  const out: string[] = [];
+  for (const r of status.replicas) {
+    const why: string[] = [];
+    if (r.state === 'running' && r.inRotation === false)
+      why.push(r.ready ? 'not in rotation yet' : 'not ready: out of rotation');
+    if (r.lastExitReason) why.push(`last exit: ${r.lastExitReason}${r.restarts ? ` (restarted ${r.restarts}×)` : ''}`);
+    if (why.length) out.push(`  inference ${r.number}: ${why.join('; ')}`);
+  }
+  return out;
 }
 
 /** A replica answering /ready before its first healthcheck ran is ready; say so rather than "starting". */

@@ -1,13 +1,24 @@
 // `status`: the project's containers as data (StackStatus); rendering lives in status-table.ts.
 import type Docker from 'dockerode';
 import type { DockerClient } from '../docker.ts';
+import { lastExit } from './exits.ts';
 import { LABEL } from './labels.ts';
 import { baseUrlOf, publishedFromInfo } from './nginx-port.ts';
 import { ipOnNetwork, listProjectContainers } from './query.ts';
+import { readRotation } from './rotation.ts';
 import type { ReplicaStatus, ServiceStatus, StackStatus } from './types.ts';
 import { httpOk } from './wait.ts';
 
-export async function status(docker: DockerClient, project: string): Promise<StackStatus> {
+/**
+ * `paths.liveNginxDir` tells which replicas the live load balancer routes to; without it a ready replica counts as
+ * in rotation.
+ */
+export async function status(
+  docker: DockerClient,
+  project: string,
+  paths: { liveNginxDir?: string } = {},
+): Promise<StackStatus> {
+  const rotation = paths.liveNginxDir ? await readRotation(paths.liveNginxDir) : null;
   const containers = (await listProjectContainers(docker, project))
     .filter((c) => !c.oneoff)
     .sort((a, b) => serviceRank(a.service) - serviceRank(b.service) || a.number - b.number);
@@ -27,6 +38,9 @@ export async function status(docker: DockerClient, project: string): Promise<Sta
     const info = infos[i];
     if (!info) continue; // removed between list and inspect
     const s = serviceStatus(info, c.service, c.number, project, now);
+    const exit = await lastExit(docker, info);
+    s.lastExit = exit?.code ?? null;
+    s.lastExitReason = exit?.reason ?? null;
     services.push(s);
     if (c.service === 'nginx') {
       const published = publishedFromInfo(info);
@@ -45,6 +59,8 @@ export async function status(docker: DockerClient, project: string): Promise<Sta
         restarts: s.restarts,
         uptimeSec: s.uptimeSec,
         lastExit: s.lastExit,
+        lastExitReason: s.lastExitReason,
+        inRotation: ready && (rotation ? rotation.some((r) => r.number === s.number && r.address === s.address) : true),
       });
     }
   }
@@ -77,5 +93,6 @@ function serviceStatus(
     restarts: info.RestartCount,
     uptimeSec: st.Running && Number.isFinite(started) ? Math.max(0, Math.round((now - started) / 1000)) : null,
     lastExit: hasRun && (!st.Running || info.RestartCount > 0) ? st.ExitCode : null,
+    lastExitReason: null,
   };
 }

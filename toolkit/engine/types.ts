@@ -29,7 +29,16 @@ export interface UpContext {
   progress: Progress;
   /** Readiness timeouts; the defaults suit a cold start on a 2-core machine. */
   timeouts?: Partial<EngineTimeouts>;
+  /** Milestones of a converge, with their time, for callers that measure (bench/scale.ts) or show progress. */
+  onEvent?: (event: EngineEvent) => void;
+  /** The project lock `up` holds: which command to name to others, how long to wait for another holder. */
+  lock?: { command?: string; waitMs?: number };
 }
+
+export type EngineEvent =
+  | { type: 'replica-ready'; number: number; name: string; address: string; at: number }
+  | { type: 'upstream-applied'; replicas: number[]; changed: boolean; at: number }
+  | { type: 'replica-removed'; number: number; name: string; at: number };
 
 export interface EngineTimeouts {
   healthyMs: number;
@@ -56,6 +65,10 @@ export interface ReplicaStatus {
   uptimeSec: number | null;
   /** Exit code of the last run when the container stopped or restarted, else null. */
   lastExit: number | null;
+  /** Why the last run ended (e.g. "killed by SIGKILL", "OOM killed", Docker's error text); null when unknown. */
+  lastExitReason?: string | null;
+  /** In the live load balancer's upstream (a running replica failing /ready is left out on the next converge). */
+  inRotation?: boolean;
 }
 
 export interface ServiceStatus {
@@ -69,6 +82,7 @@ export interface ServiceStatus {
   restarts: number;
   uptimeSec: number | null;
   lastExit: number | null;
+  lastExitReason?: string | null;
 }
 
 export interface StackStatus {

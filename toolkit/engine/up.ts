@@ -3,6 +3,8 @@
 // idempotent, so a failed run leaves a state the next run converges from.
 import type { DockerClient } from '../docker.ts';
 import { RuntimeError } from '../errors.ts';
+import { acquireLock } from '../lock.ts';
+import { stackPaths } from '../paths.ts';
 import type { ServiceDef, ServiceName } from '../spec/service-defs.ts';
 import { applyNginx } from './lb.ts';
 import { baseUrlOf, publishedPort } from './nginx-port.ts';
@@ -10,6 +12,7 @@ import { assertPortFree } from './port.ts';
 import { listProjectContainers } from './query.ts';
 import { convergeInference } from './replicas.ts';
 import { ensureNetwork, ensureVolumes } from './resources.ts';
+import { saveSpec } from './saved-spec.ts';
 import { computeHashes, ensureContainer, type Run } from './service.ts';
 import { status } from './status.ts';
 import { waitTrafficReaches } from './traffic.ts';
@@ -17,7 +20,22 @@ import { ensureTrained } from './trainer.ts';
 import { DEFAULT_TIMEOUTS, type StackStatus, type UpContext } from './types.ts';
 import { containerFailure, waitHealthy } from './wait.ts';
 
+/** Holds the project lock (toolkit/lock.ts) for the whole converge; a caller already holding it keeps it. */
 export async function up(ctx: UpContext): Promise<StackStatus> {
+  const lock = await acquireLock(stackPaths(ctx.spec).lockFile, ctx.lock?.command ?? 'up', {
+    waitMs: ctx.lock?.waitMs,
+    progress: ctx.progress,
+  });
+  try {
+    const result = await converge(ctx);
+    await saveSpec(ctx.spec);
+    return result;
+  } finally {
+    await lock.release();
+  }
+}
+
+async function converge(ctx: UpContext): Promise<StackStatus> {
   const { docker, spec, progress } = ctx;
   const project = spec.project;
   const def = (name: ServiceName): ServiceDef => {
@@ -79,11 +97,16 @@ export async function up(ctx: UpContext): Promise<StackStatus> {
       `does not route to every replica after ${res.requests} requests (${why})`,
     );
   }
-  return status(docker, project);
+  return status(docker, project, ctx.paths);
 }
 
 /** The port must be free unless it is our own nginx that already publishes it. */
-export async function checkPublishedPort(docker: DockerClient, project: string, host: string, port: number): Promise<void> {
+export async function checkPublishedPort(
+  docker: DockerClient,
+  project: string,
+  host: string,
+  port: number,
+): Promise<void> {
   for (const c of await listProjectContainers(docker, project, 'nginx')) {
     if (c.state !== 'running') continue;
     const p = await publishedPort(docker, c.id);

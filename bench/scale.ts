@@ -1,0 +1,212 @@
+// Scaling as a non-event, measured. Brings up its own stack (random project, free port, temp cwd), measures capacity
+// at 1 replica, then runs an open-model GET /health + POST /predict load at about half of it (a child process, so
+// this process's Docker work delays no request) through 20 scale events and a kill -9, and prints:
+//   failed requests, first-request delay of each new replica after it became ready (p50/p95/max), p99 during scale
+//   events vs steady state, and the kill case (failures vs in-flight at the kill, executed twice, recovery).
+// Usage: npx tsx bench/scale.ts [--events 20] [--rate R] [--settle 3]. Ends with `down` (also on failure).
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { executedTwice, readAccessLog } from '../toolkit/chaos/access-log.ts';
+import { killReplica } from '../toolkit/chaos/kill.ts';
+import { spawnLoadLoop } from '../toolkit/chaos/load-child.ts';
+import { failed, type RequestRecord, runLoadLoop } from '../toolkit/chaos/load-loop.ts';
+import { connectDocker } from '../toolkit/docker.ts';
+import { down, type EngineEvent, status, up } from '../toolkit/engine/index.ts';
+import { ensureImages } from '../toolkit/images/index.ts';
+import { stackPaths } from '../toolkit/paths.ts';
+import { silentProgress } from '../toolkit/progress.ts';
+import { loadOrCreateSecrets } from '../toolkit/secrets.ts';
+import { loadSpec } from '../toolkit/spec/index.ts';
+import { serviceDefs } from '../toolkit/spec/service-defs.ts';
+
+const SEQUENCE = [4, 2, 5, 1, 3, 5, 2, 4, 1, 3, 2, 5, 3, 1, 4, 2, 5, 1, 3, 1];
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '20' },
+    rate: { type: 'string' },
+    settle: { type: 'string', default: '3' },
+  },
+});
+const EVENTS = Math.min(SEQUENCE.length, Number(args.events));
+const SETTLE_MS = Number(args.settle) * 1000;
+
+const log = (m: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)}  ${m}\n`);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+const project = `bench-scale-${randomBytes(3).toString('hex')}`;
+const cwd = await mkdtemp(join(tmpdir(), 'bench-scale-'));
+const docker = await connectDocker();
+try {
+  const base = await loadSpec({ cwd, env: {}, flags: { project, replicas: 1, port: await freePort() } });
+  const paths = stackPaths(base);
+  const images = await ensureImages(docker, base, silentProgress);
+  const secrets = await loadOrCreateSecrets(paths);
+  const events: EngineEvent[] = [];
+  const scaleTo = async (n: number) => {
+    const spec = { ...base, replicas: n };
+    const defs = serviceDefs(spec, images, paths);
+    return up({
+      docker,
+      spec,
+      images,
+      defs,
+      paths,
+      secrets,
+      progress: silentProgress,
+      lock: { command: 'scale' },
+      onEvent: (e) => events.push(e),
+    });
+  };
+  log(`project ${project}: up with 1 replica`);
+  const url = (await scaleTo(1)).url ?? `http://127.0.0.1:${base.port}`;
+
+  // Capacity at 1 replica (the smallest count of the sequence): what an over-asking open loop gets through.
+  const probe = await runLoadLoop({ baseUrl: url, rate: 2000, durationMs: 4000, maxInflight: 64 });
+  const served = probe.records.filter((r) => !failed(r));
+  const capacity = served.length / ((served.at(-1)!.t + served.at(-1)!.ms - served[0].t) / 1000);
+  const rate = args.rate ? Number(args.rate) : Math.max(10, Math.round(capacity / 2));
+  log(`capacity ≈ ${capacity.toFixed(0)} req/s at 1 replica; load ${rate} req/s (GET /health + POST /predict)`);
+
+  const windows: { from: number; to: number; target: number }[] = [];
+  const load = spawnLoadLoop({ baseUrl: url, rate, durationMs: 30 * 60_000, maxInflight: 512 });
+  let killAt = 0;
+  let kill: Awaited<ReturnType<typeof killReplica>> | undefined;
+  let backAt = 0;
+  try {
+    await sleep(SETTLE_MS + 2000);
+    for (const target of SEQUENCE.slice(0, EVENTS)) {
+      const from = Date.now();
+      await scaleTo(target);
+      windows.push({ from, to: Date.now(), target });
+      log(`scaled to ${target} in ${((Date.now() - from) / 1000).toFixed(1)}s`);
+      await sleep(SETTLE_MS);
+    }
+    // kill -9 of one replica under the same load, at 3 replicas.
+    await scaleTo(3);
+    await sleep(SETTLE_MS);
+    kill = await killReplica(docker, project, { replica: 2 }, 'SIGKILL');
+    killAt = Date.parse(kill.at);
+    log(`kill -9 ${kill.container} with ${kill.inflight ?? '?'} prediction(s) in flight`);
+    const deadline = Date.now() + 120_000;
+    while (!backAt && Date.now() < deadline) {
+      await sleep(250);
+      const r = (await status(docker, project, paths)).replicas.find((x) => x.number === 2);
+      if (r?.ready && r.inRotation && r.restarts > 0) backAt = Date.now();
+    }
+    await sleep(SETTLE_MS);
+  } finally {
+    load.stop();
+  }
+  const { records, dropped } = await load.result;
+  const accessLog = await readAccessLog(docker, project);
+  report(records, dropped, windows, events, { capacity, rate, killAt, kill, backAt, twice: executedTwice(accessLog) });
+} finally {
+  log('down');
+  await down(docker, project, { volumes: true });
+  await rm(cwd, { recursive: true, force: true });
+}
+
+function report(
+  records: RequestRecord[],
+  dropped: number,
+  windows: { from: number; to: number; target: number }[],
+  events: EngineEvent[],
+  k: {
+    capacity: number;
+    rate: number;
+    killAt: number;
+    kill?: { container: string; inflight: number | null };
+    backAt: number;
+    twice: string[];
+  },
+) {
+  const scalePart = records.filter((r) => !k.killAt || r.t < k.killAt - SETTLE_MS / 2);
+  const inWindow = (r: RequestRecord) => windows.some((w) => r.t >= w.from && r.t <= w.to);
+  const steady = scalePart.filter((r) => !inWindow(r) && !windows.some((w) => r.t > w.to && r.t < w.to + 1000));
+  const during = scalePart.filter(inWindow);
+  const failures = scalePart.filter(failed);
+  // First request each new replica served after it became ready (client send time of the first answer from it).
+  const delays: number[] = [];
+  for (const e of events) {
+    if (e.type !== 'replica-ready' || (k.killAt && e.at >= k.killAt)) continue;
+    const first = records.find((r) => r.replica === e.name && r.t + r.ms >= e.at && !failed(r));
+    if (first) delays.push(Math.max(0, first.t + first.ms - e.at));
+  }
+  const killPart = records.filter((r) => k.killAt && r.t >= k.killAt - SETTLE_MS / 2);
+  const killFailures = killPart.filter(failed);
+  const inflightAtKill = killPart.filter((r) => r.t <= k.killAt && r.t + r.ms >= k.killAt && r.replica !== '').length;
+  const lastFailureEnd = Math.max(k.killAt, ...killFailures.map((r) => r.t + r.ms));
+  const victimBack = records.find((r) => k.kill && r.replica === k.kill.container && r.t > k.killAt);
+  const line = (name: string, value: string) => console.log(`${name.padEnd(58)} ${value}`);
+  console.log(
+    `\nbench/scale — ${windows.length} scale events (${windows.map((w) => w.target).join('→')}), load ${k.rate} req/s`,
+  );
+  line('host load average (1 min) at the end', loadavg()[0].toFixed(1));
+  line('capacity at 1 replica (req/s)', k.capacity.toFixed(0));
+  line('requests sent during the scale part / dropped by the generator', `${scalePart.length} / ${dropped}`);
+  line(
+    'failed requests across the scale events (GET / POST)',
+    `${failures.filter((r) => r.method === 'GET').length} / ${failures.filter((r) => r.method === 'POST').length}`,
+  );
+  line('  retried once on a keep-alive connection nginx had closed', String(scalePart.filter((r) => r.retried).length));
+  line(
+    'new replica: first request after ready, ms (p50 / p95 / max, n)',
+    `${f1(pct(delays, 50))} / ${f1(pct(delays, 95))} / ${f1(Math.max(...delays))}, n=${delays.length}`,
+  );
+  const p99d = pct(
+    during.map((r) => r.ms),
+    99,
+  );
+  const p99s = pct(
+    steady.map((r) => r.ms),
+    99,
+  );
+  line(
+    'p99 latency during scale events / steady state, ms',
+    `${f1(p99d)} / ${f1(p99s)}  (ratio ${(p99d / p99s).toFixed(2)}×)`,
+  );
+  line(
+    'scale event duration, s (p50 / max)',
+    `${f1(
+      pct(
+        windows.map((w) => (w.to - w.from) / 1000),
+        50,
+      ),
+    )} / ${f1(Math.max(...windows.map((w) => (w.to - w.from) / 1000)))}`,
+  );
+  if (k.kill) {
+    line(
+      'kill -9: failed requests (GET / POST)',
+      `${killFailures.filter((r) => r.method === 'GET').length} / ${killFailures.filter((r) => r.method === 'POST').length}`,
+    );
+    line(
+      'kill -9: predictions in flight on the victim (gauge) / all requests in flight (client)',
+      `${k.kill.inflight ?? '?'} / ${inflightAtKill}`,
+    );
+    line('kill -9: failures sent after the kill', String(killFailures.filter((r) => r.t > k.killAt).length));
+    line('kill -9: error rate back to 0 after, ms', f1(lastFailureEnd - k.killAt));
+    line('requests executed twice (nginx access log)', String(k.twice.length));
+    line(
+      'kill -9: back in rotation after, s (status / first request)',
+      `${k.backAt ? f1((k.backAt - k.killAt) / 1000) : 'never'} / ${victimBack ? f1((victimBack.t - k.killAt) / 1000) : 'never'}`,
+    );
+  }
+}

@@ -1,0 +1,92 @@
+// `toolkit chaos` against a real stack under a bounded load: kill -9 of one replica fails at most the requests it
+// had in flight (POSTs only — nginx retries GETs and never re-sends a POST), nothing runs twice, the replica is
+// restarted by its policy and serves again, and `status` says why it last exited. Pause freezes and thaws.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executedTwice, readAccessLog } from '../../toolkit/chaos/access-log.ts';
+import { spawnLoadLoop } from '../../toolkit/chaos/load-child.ts';
+import { failed } from '../../toolkit/chaos/load-loop.ts';
+import { status } from '../../toolkit/engine/index.ts';
+import { stackPaths } from '../../toolkit/paths.ts';
+import { sleep, startStack, type TestStack } from './scale-stack.ts';
+
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startStack('tkchaos', 2);
+});
+
+afterAll(async () => {
+  await stack?.destroy();
+});
+
+describe('toolkit chaos', () => {
+  it('kill -9 under load: failures only among the requests in flight on the victim, then it is back', async () => {
+    const victim = `${stack.project}-inference-2`;
+    const sinceSec = Math.floor(Date.now() / 1000) - 1;
+    const load = spawnLoadLoop({ baseUrl: stack.url, rate: 30, durationMs: 120_000 });
+    let killAt = 0;
+    try {
+      await sleep(3000);
+      const res = await stack.cli(['chaos', 'kill', '--replica', '2', '--signal', 'KILL', '--json']).done;
+      expect(res.code, res.stderr).toBe(0);
+      const kill = JSON.parse(res.stdout) as { container: string; signal: string; at: string };
+      expect(kill).toMatchObject({ container: victim, signal: 'SIGKILL' });
+      killAt = Date.parse(kill.at);
+      // Back in rotation: restarted by its policy, ready, and answering through nginx again (bounded wait).
+      const deadline = Date.now() + 90_000;
+      let back = false;
+      while (!back && Date.now() < deadline) {
+        await sleep(1000);
+        const st = await status(stack.docker, stack.project, stackPaths(stack.spec));
+        const r2 = st.replicas.find((r) => r.number === 2);
+        back = Boolean(r2?.ready && r2.inRotation && r2.restarts >= 1);
+      }
+      expect(back).toBe(true);
+      await sleep(3000);
+    } finally {
+      load.stop();
+    }
+    const { records } = await load.result;
+    const failures = records.filter(failed);
+    // Sent before the kill (the CLI stamps `at` right after the signal) and not finished before it.
+    for (const f of failures) {
+      expect(f.method, JSON.stringify(f)).toBe('POST');
+      expect(f.t, JSON.stringify(f)).toBeLessThanOrEqual(killAt);
+      expect(f.t + f.ms, JSON.stringify(f)).toBeGreaterThanOrEqual(killAt - 1000);
+    }
+    expect(records.some((r) => r.replica === victim && r.t > killAt)).toBe(true);
+    expect(executedTwice(await readAccessLog(stack.docker, stack.project, sinceSec))).toEqual([]);
+
+    const st = await status(stack.docker, stack.project, stackPaths(stack.spec));
+    const r2 = st.replicas.find((r) => r.number === 2);
+    expect(r2?.restarts).toBeGreaterThanOrEqual(1);
+    expect(r2?.lastExitReason).toMatch(/SIGKILL/);
+    const table = await stack.cli(['status']).done;
+    expect(table.stdout).toMatch(/inference 2: last exit: killed by SIGKILL \(restarted \d+×\)/);
+  });
+
+  it('pause freezes a replica for the given time and resumes it', async () => {
+    const res = await stack.cli(['chaos', 'pause', '--replica', '1', '--for', '1s', '--json']).done;
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout) as { container: string; pausedMs: number };
+    expect(out.container).toBe(`${stack.project}-inference-1`);
+    expect(out.pausedMs).toBeGreaterThanOrEqual(1000);
+    const info = await stack.docker.getContainer(out.container).inspect();
+    expect(info.State.Status).toBe('running');
+  });
+
+  it('refuses bad input with exit 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['chaos', 'kill'], /--replica <n> or --random/],
+      [['chaos', 'kill', '--replica', '2', '--random'], /not both/],
+      [['chaos', 'kill', '--replica', '9'], /no inference replica 9/],
+      [['chaos', 'kill', '--replica', '1', '--signal', 'NOPE'], /not a signal/],
+      [['chaos', 'pause', '--replica', '1', '--for', 'forever'], /not a duration/],
+    ];
+    for (const [args, reason] of cases) {
+      const res = await stack.cli(args).done;
+      expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(2);
+      expect(res.stderr).toMatch(reason);
+    }
+  });
+});
