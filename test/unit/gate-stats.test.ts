@@ -1,7 +1,14 @@
 // The gate's statistics against published values (R's wilcox.test, SciPy's mannwhitneyu), a brute-force
 // enumeration of the exact null distribution, and the bootstrap interval's coverage on synthetic data.
 import { describe, expect, it } from 'vitest';
-import { bootstrapRatioCI, mannWhitneyU, normalCdf, seededRandom } from '../../toolkit/gate/stats.ts';
+import {
+  bootstrapPairedRatioCI,
+  bootstrapRatioCI,
+  mannWhitneyU,
+  normalCdf,
+  seededRandom,
+  wilcoxonSignedRank,
+} from '../../toolkit/gate/stats.ts';
 
 /** Two-sided exact p by enumerating every split of the pooled values (small samples only). */
 function bruteForceP(a: number[], b: number[]): number {
@@ -144,5 +151,43 @@ describe('bootstrapRatioCI', () => {
   it('rejects a zero baseline and bad confidence', () => {
     expect(() => bootstrapRatioCI([0, 0], [1])).toThrow(/above 0/);
     expect(() => bootstrapRatioCI([1], [1], { confidence: 1 })).toThrow(/confidence/);
+  });
+});
+
+describe('wilcoxonSignedRank (paired samples)', () => {
+  it('matches R: wilcox.test(x, y, paired = TRUE) on its help-page data (V = 40, p = 0.03906)', () => {
+    const x = [1.83, 0.5, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.3];
+    const y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29];
+    const r = wilcoxonSignedRank(x.map((v, i) => v - y[i]));
+    expect(r).toMatchObject({ w: 40, method: 'exact' });
+    expect(r.p).toBeCloseTo(0.03906, 5);
+  });
+
+  it('gives 2/2^n when every difference has the same sign, and p = 1 without differences', () => {
+    expect(wilcoxonSignedRank([-1, -2, -3, -4, -5, -6, -7, -8]).p).toBeCloseTo(2 / 256, 12);
+    expect(wilcoxonSignedRank([0, 0, 0]).p).toBe(1);
+  });
+
+  it('uses the normal approximation with ties', () => {
+    const r = wilcoxonSignedRank([1, 1, 2, 2, -3, 4, 5, 6]);
+    expect(r.method).toBe('normal');
+    expect(r.p).toBeGreaterThan(0);
+    expect(r.p).toBeLessThan(0.2);
+  });
+});
+
+describe('bootstrapPairedRatioCI', () => {
+  it('takes the median per-pair ratio and cancels what both sides of a pair share', () => {
+    // Machine noise multiplies both sides of a pair alike; the candidate is 10 % slower throughout.
+    const noise = [1, 0.5, 1.6, 0.8, 1.3, 0.6, 1.1, 0.9, 1.4, 0.7];
+    const base = noise.map((n) => 100 * n);
+    const cand = noise.map((n) => 90 * n);
+    const paired = bootstrapPairedRatioCI(base, cand);
+    expect(paired.ratio).toBeCloseTo(0.9, 12);
+    expect(paired.lo).toBeCloseTo(0.9, 12);
+    expect(paired.hi).toBeCloseTo(0.9, 12);
+    const unpaired = bootstrapRatioCI(base, cand);
+    expect(unpaired.hi - unpaired.lo).toBeGreaterThan(0.3);
+    expect(() => bootstrapPairedRatioCI([1, 2], [1])).toThrow(/same number/);
   });
 });

@@ -12,7 +12,7 @@ import { type AbsoluteThreshold, parseGateThreshold, parseScalingRule, type Scal
 import { DEFAULT_POLICY, type RegressionPolicy } from './verdict.ts';
 
 export type CompareMode = 'interleaved' | 'simultaneous';
-export type RegressionMetric = 'rps' | 'avg' | 'p50' | 'p90' | 'p95' | 'p99';
+export type RegressionMetric = 'rps' | 'rps-per-cpu' | 'avg' | 'p50' | 'p90' | 'p95' | 'p99';
 
 export interface RunConfig {
   scenario: string;
@@ -32,6 +32,8 @@ export interface RegressionConfig {
   replicas?: number;
   policy: RegressionPolicy;
   samples: number;
+  /** Seconds per window: rps-per-cpu in simultaneous mode samples windows of one long run instead of short runs. */
+  window?: number;
   duration?: string;
   maxRounds: number;
   inconclusive: 'warn' | 'fail';
@@ -155,7 +157,8 @@ interface RawGate {
   thresholds?: Array<string | { threshold: string; replicas?: number | number[] }>;
   scaling?: string[];
   generator?: 'fail' | 'warn';
-  regression?: Partial<Omit<RegressionConfig, 'policy'>> & {
+  regression?: Partial<Omit<RegressionConfig, 'policy' | 'window'>> & {
+    window?: string;
     maxRegression?: string | number;
     alpha?: number;
     confidence?: number;
@@ -242,12 +245,27 @@ function regression(
     const url = r.compare?.[side];
     if (url !== undefined) tryIt(['regression', 'compare', side], () => checkLoad(run, url));
   }
+  let windowSec: number | undefined;
+  if (r.window !== undefined) {
+    tryIt(['regression', 'window'], () => {
+      windowSec = parseDurationSec(String(r.window), 'window');
+      if (!(windowSec >= 0.5 && windowSec <= 60)) throw new Error(`${r.window}: a window lasts from 0.5s to 60s`);
+      if (r.metric !== 'rps-per-cpu' || r.compare?.mode === 'interleaved') {
+        throw new Error('windows need metric rps-per-cpu and regression.compare in simultaneous mode');
+      }
+    });
+  }
   const metric = r.metric ?? 'rps';
+  if (metric === 'rps-per-cpu' && !r.compare) {
+    tryIt(['regression', 'metric'], () => {
+      throw new Error("rps-per-cpu reads each service's /metrics, so it needs regression.compare (two live targets)");
+    });
+  }
   return {
     metric,
     replicas: r.replicas,
     policy: {
-      better: metric === 'rps' ? 'higher' : 'lower',
+      better: metric === 'rps' || metric === 'rps-per-cpu' ? 'higher' : 'lower',
       maxRegression,
       alpha: r.alpha ?? DEFAULT_POLICY.alpha,
       confidence: r.confidence ?? DEFAULT_POLICY.confidence,
@@ -255,6 +273,7 @@ function regression(
       seed: r.seed ?? DEFAULT_POLICY.seed,
     },
     samples: r.samples ?? 6,
+    window: windowSec,
     duration: r.duration,
     maxRounds: r.maxRounds ?? 3,
     inconclusive: r.inconclusive ?? 'warn',

@@ -4,12 +4,16 @@
 import type { LoadtestOptions, LoadtestResult } from '../load/types.ts';
 import type { Progress } from '../progress.ts';
 import type { RegressionConfig, RegressionMetric } from './config.ts';
+import { cpuSeconds } from './cpu.ts';
 import { judgeRegression, type RegressionJudgement } from './verdict.ts';
+import { windowedPairs } from './windows.ts';
 
 export interface RegressionDeps {
   /** One measured run; `opts.baseUrl` says which service. */
   loadtest(opts: LoadtestOptions): Promise<LoadtestResult>;
   progress: Progress;
+  /** CPU seconds the service at a base URL has used so far (default: its /metrics). */
+  cpuSeconds?(baseUrl: string): Promise<number>;
 }
 
 export interface RegressionInput {
@@ -51,7 +55,13 @@ export interface RegressionOutcome {
   untrustedSamples: number;
 }
 
-export function sampleValue(r: LoadtestResult, metric: RegressionMetric): number {
+/** A run's sample; rps-per-cpu needs the CPU seconds the service used during the run. */
+export function sampleValue(r: LoadtestResult, metric: RegressionMetric, cpuUsed?: number): number {
+  if (metric === 'rps-per-cpu') {
+    if (!(cpuUsed !== undefined && cpuUsed > 0))
+      throw new RangeError(`run ${r.runId}: no CPU use measured for rps-per-cpu`);
+    return r.requests / cpuUsed;
+  }
   return metric === 'rps' ? r.rps : r.latency[metric];
 }
 
@@ -69,10 +79,14 @@ export async function runRegression(
   const candidate = [...(input.candidateSamples ?? [])];
   const rounds: RegressionRound[] = [];
   let untrustedSamples = 0;
+  const cpu = deps.cpuSeconds ?? cpuSeconds;
   const measure = async (baseUrl: string): Promise<number> => {
+    const perCpu = config.metric === 'rps-per-cpu';
+    const c0 = perCpu ? await cpu(baseUrl) : 0;
     const r = await deps.loadtest({ ...input.load, baseUrl });
+    const c1 = perCpu ? await cpu(baseUrl) : 0;
     if (!r.generator.trusted) untrustedSamples++;
-    return sampleValue(r, config.metric);
+    return sampleValue(r, config.metric, c1 - c0);
   };
 
   if (live && !input.readOnly && input.warmup && !/^0+(\.0+)?(ms|s|m)?$/.test(input.warmup)) {
@@ -84,7 +98,12 @@ export async function runRegression(
   let judgement: RegressionJudgement | undefined;
   for (let round = 1; round <= config.maxRounds; round++) {
     if (!input.readOnly) {
-      if (simultaneous) {
+      if (simultaneous && config.window !== undefined && config.metric === 'rps-per-cpu') {
+        const w = await windowedPairs(input.urls!, input.load, config.samples, config.window * 1000, deps);
+        baseline.push(...w.baseline);
+        candidate.push(...w.candidate);
+        untrustedSamples += w.results.filter((r) => !r.generator.trusted).length;
+      } else if (simultaneous) {
         for (let i = 0; i < config.samples; i++) {
           // Both at once: whatever else the machine does hits both sides of the pair alike.
           const [b, c] = await Promise.all([measure(input.urls!.baseline), measure(input.urls!.candidate)]);

@@ -115,7 +115,7 @@ export async function runGate(
       checkBaselineCovers(config, inputs.baseline, sweep.counts);
       const baselineSamples = inputs.baseline.levels
         .find((l) => l.replicas === n)!
-        .samples.map((s) => (rc.metric === 'rps' ? s.rps : s[rc.metric]));
+        .samples.map((s) => (rc.metric === 'rps' || rc.metric === 'rps-per-cpu' ? s.rps : s[rc.metric]));
       const level = sweep.levels.find((l) => l.replicas === n);
       const candidateSamples = (level?.runs ?? []).map((r) => sampleValue(r, rc.metric));
       if (deps && !inputs.recorded) {
@@ -129,7 +129,12 @@ export async function runGate(
       );
     }
     const j = regression.judgement;
-    const word = rc.metric === 'rps' ? 'throughput' : `${rc.metric} latency`;
+    const word =
+      rc.metric === 'rps'
+        ? 'throughput'
+        : rc.metric === 'rps-per-cpu'
+          ? 'requests per CPU-second'
+          : `${rc.metric} latency`;
     checks.push({
       name: `no ${word} regression${regression.replicas ? ` at ${regression.replicas} replica(s)` : ''} (${regression.mode})`,
       kind: 'regression',

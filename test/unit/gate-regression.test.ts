@@ -1,0 +1,157 @@
+// Regression measurement with recorded stand-ins for k6: A B B A ordering, re-measuring while inconclusive up to the
+// limit, topping up a sweep's samples against a stored baseline, and paired simultaneous runs.
+import { describe, expect, it } from 'vitest';
+import type { RegressionConfig } from '../../toolkit/gate/config.ts';
+import { runRegression } from '../../toolkit/gate/regression.ts';
+import { DEFAULT_POLICY } from '../../toolkit/gate/verdict.ts';
+import type { LoadtestOptions, LoadtestResult } from '../../toolkit/load/types.ts';
+import { silentProgress } from '../../toolkit/progress.ts';
+
+const LOAD: LoadtestOptions = {
+  scenario: 'predict',
+  users: 8,
+  duration: '2s',
+  batch: 1,
+  thresholds: [],
+  baseUrl: 'http://127.0.0.1:1',
+};
+const A = 'http://127.0.0.1:1';
+const B = 'http://127.0.0.1:2';
+
+function result(rps: number): LoadtestResult {
+  return {
+    runId: 'r',
+    dir: '/x',
+    model: 'closed',
+    scenario: 'predict',
+    durationSec: 2,
+    requests: rps * 2,
+    rps,
+    latency: { avg: 1, p50: 1, p90: 1, p95: 1, p99: 1, max: 1 },
+    errorRate: 0,
+    droppedIterations: 0,
+    perReplica: [],
+    thresholds: [],
+    generator: { cpuPercent: 1, hostIdlePercent: 50, trusted: true, reasons: [] },
+  };
+}
+
+/** Throughput per URL from a generator; records the order of calls. */
+function fake(rps: (url: string, i: number) => number) {
+  const calls: string[] = [];
+  return {
+    calls,
+    deps: {
+      progress: silentProgress,
+      loadtest: async (o: LoadtestOptions) => {
+        calls.push(o.baseUrl === A ? 'A' : 'B');
+        return result(rps(o.baseUrl, calls.length));
+      },
+    },
+  };
+}
+
+const config = (over: Partial<RegressionConfig> = {}): RegressionConfig => ({
+  metric: 'rps',
+  policy: { ...DEFAULT_POLICY },
+  samples: 4,
+  maxRounds: 3,
+  inconclusive: 'warn',
+  ...over,
+});
+
+describe('runRegression', () => {
+  it('alternates A B B A and fails a clear regression in one round', async () => {
+    const f = fake((url, i) => (url === A ? 100 : 70) + (i % 3));
+    const o = await runRegression(
+      { config: config({ samples: 6 }), load: LOAD, urls: { baseline: A, candidate: B, mode: 'interleaved' } },
+      f.deps,
+    );
+    expect(f.calls.join('')).toBe('ABBAABBAABBA');
+    expect(o).toMatchObject({
+      mode: 'interleaved',
+      rounds: [{ round: 1, verdict: 'fail', baselineN: 6, candidateN: 6 }],
+    });
+  });
+
+  it('re-measures while inconclusive and stops at maxRounds, reporting every round', async () => {
+    // Wildly noisy and centred on a 5 % loss: never decisive.
+    const noise = [60, 140, 90, 120, 75, 130, 100, 85];
+    const f = fake((url, i) => noise[i % noise.length] * (url === A ? 1 : 0.95));
+    const o = await runRegression(
+      { config: config({ maxRounds: 2 }), load: LOAD, urls: { baseline: A, candidate: B, mode: 'interleaved' } },
+      f.deps,
+    );
+    expect(o.rounds.map((r) => [r.round, r.verdict, r.baselineN])).toEqual([
+      [1, 'inconclusive', 4],
+      [2, 'inconclusive', 8],
+    ]);
+    expect(o.judgement.verdict).toBe('inconclusive');
+  });
+
+  it('tops up the sweep samples to `samples` against a stored baseline, then adds a round per re-measure', async () => {
+    const f = fake(() => 100);
+    const o = await runRegression(
+      {
+        config: config({ samples: 5 }),
+        load: LOAD,
+        baselineSamples: [100, 101, 99, 100, 102],
+        candidateSamples: [100, 99],
+      },
+      f.deps,
+      2,
+    );
+    expect(f.calls).toEqual(['A', 'A', 'A']);
+    expect(o).toMatchObject({ mode: 'stored', replicas: 2, candidate: [100, 99, 100, 100, 100] });
+    expect(o.judgement.verdict).toBe('pass');
+  });
+
+  it('measures both sides at once in simultaneous mode and judges the pairs', async () => {
+    let concurrent = 0;
+    let peak = 0;
+    const deps = {
+      progress: silentProgress,
+      loadtest: async (o: LoadtestOptions) => {
+        concurrent++;
+        peak = Math.max(peak, concurrent);
+        await new Promise((r) => setTimeout(r, 5));
+        concurrent--;
+        return result(o.baseUrl === A ? 100 : 80);
+      },
+    };
+    const o = await runRegression(
+      { config: config({ samples: 6 }), load: LOAD, urls: { baseline: A, candidate: B, mode: 'simultaneous' } },
+      deps,
+    );
+    expect(peak).toBe(2);
+    expect(o.mode).toBe('simultaneous');
+    expect(o.judgement).toMatchObject({ verdict: 'fail', paired: true, test: expect.stringMatching(/^signed-rank/) });
+  });
+
+  it('reads CPU use around each run for requests per CPU-second', async () => {
+    const cpu = new Map([
+      [A, 0],
+      [B, 0],
+    ]);
+    const deps = {
+      progress: silentProgress,
+      loadtest: async (o: LoadtestOptions) => {
+        // The candidate costs twice the CPU for the same requests.
+        cpu.set(o.baseUrl, cpu.get(o.baseUrl)! + (o.baseUrl === A ? 1 : 2));
+        return result(100);
+      },
+      cpuSeconds: async (url: string) => cpu.get(url)!,
+    };
+    const o = await runRegression(
+      {
+        config: config({ metric: 'rps-per-cpu', samples: 6 }),
+        load: LOAD,
+        urls: { baseline: A, candidate: B, mode: 'simultaneous' },
+      },
+      deps,
+    );
+    expect(o.baseline[0]).toBe(200);
+    expect(o.candidate[0]).toBe(100);
+    expect(o.judgement.verdict).toBe('fail');
+  });
+});
