@@ -13,10 +13,11 @@ import type { CommandIO } from '../../toolkit/commands/io.ts';
 import { lbStatsCommand, lbStrategyCommand } from '../../toolkit/commands/lb.ts';
 import { connectDocker, type DockerClient } from '../../toolkit/docker.ts';
 import { down, type UpContext, up } from '../../toolkit/engine/index.ts';
+import { savedSpecFile } from '../../toolkit/engine/saved-spec.ts';
 import { SAMPLE_PREDICT_BODY } from '../../toolkit/engine/traffic.ts';
 import { UsageError } from '../../toolkit/errors.ts';
 import { ensureImages } from '../../toolkit/images/index.ts';
-import { lbStatePath, specWithLiveLb } from '../../toolkit/lb/state.ts';
+import { readLbState, specWithLiveLb } from '../../toolkit/lb/state.ts';
 import type { LbStats } from '../../toolkit/lb/stats.ts';
 import { stackPaths } from '../../toolkit/paths.ts';
 import { silentProgress } from '../../toolkit/progress.ts';
@@ -158,7 +159,7 @@ describe('toolkit lb', () => {
 
   it('refuses bad input with exit 2 and a reason, and changes nothing', async () => {
     const conf = await liveConf();
-    const state = await readFile(lbStatePath(stackPaths(spec).stateDir), 'utf8');
+    const state = await readFile(savedSpecFile(spec), 'utf8');
     const before = await health();
     for (const [name, opts, reason] of [
       ['fastest', {}, /unknown strategy "fastest"/],
@@ -175,7 +176,7 @@ describe('toolkit lb', () => {
     expect(bin.code).toBe(2);
     expect(bin.stderr).toMatch(/error: nothing changed: strategy hash needs a key/);
     expect(await liveConf()).toBe(conf);
-    expect(await readFile(lbStatePath(stackPaths(spec).stateDir), 'utf8')).toBe(state);
+    expect(await readFile(savedSpecFile(spec), 'utf8')).toBe(state);
     expect(await health()).toEqual(before);
   });
 
@@ -211,10 +212,15 @@ describe('toolkit lb', () => {
     expect(table).toMatch(/strategy weighted/);
   });
 
-  it('keeps the applied strategy through a later up that does not name one', async () => {
+  it("records the switch in the stack's saved spec and keeps it through a later up that does not name one", async () => {
     await lb('strategy', 'least_conn');
+    expect(await readLbState(spec)).toEqual({
+      strategy: 'least_conn',
+      hashKey: '$remote_addr',
+      weights: { 1: 1, 2: 3 },
+    });
     const later = await loadSpec({ cwd, env: {}, flags: { project, replicas: 2, port: spec.port } });
-    const merged = await specWithLiveLb(later, {}, stackPaths(later).stateDir);
+    const merged = await specWithLiveLb(later, {});
     expect(merged.lb.strategy).toBe('least_conn');
     await up({ ...base, spec: merged, defs: serviceDefs(merged, base.images, base.paths) });
     expect(await health()).toMatchObject({ strategy: 'least_conn', healthy: 2 });

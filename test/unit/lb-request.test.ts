@@ -4,10 +4,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { savedSpecFile, saveSpec } from '../../toolkit/engine/saved-spec.ts';
 import { RuntimeError, UsageError } from '../../toolkit/errors.ts';
 import { switchable } from '../../toolkit/lb/live.ts';
 import { resolveStrategyRequest } from '../../toolkit/lb/request.ts';
-import { type LbSettings, lbStatePath, mergeLiveLb, readLbState, writeLbState } from '../../toolkit/lb/state.ts';
+import { type LbSettings, mergeLiveLb, readLbState, writeLbState } from '../../toolkit/lb/state.ts';
 import { readRenderedLb } from '../../toolkit/render/lb-health.ts';
 import { renderNginx } from '../../toolkit/render/nginx.ts';
 import { DEFAULT_SPEC, type StackSpec } from '../../toolkit/spec/index.ts';
@@ -62,29 +63,42 @@ describe('resolveStrategyRequest', () => {
   });
 });
 
-describe('remembered lb settings', () => {
-  let dir = '';
+describe("lb settings in the running stack's saved spec", () => {
+  let cwd = '';
+  const where = () => ({ cwd, project: 'p' });
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'lb-state-'));
+    cwd = await mkdtemp(join(tmpdir(), 'lb-state-'));
   });
   afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (cwd) await rm(cwd, { recursive: true, force: true });
   });
 
-  it('round-trips, and is absent until written', async () => {
-    expect(await readLbState(dir)).toBeUndefined();
+  it('has nothing to read or update before the engine saved a spec', async () => {
+    expect(await readLbState(where())).toBeUndefined();
+    expect(await writeLbState(where(), current)).toBe(false);
+  });
+
+  it('updates only lb in the saved spec, and reads it back', async () => {
+    const spec: StackSpec = { ...structuredClone(DEFAULT_SPEC), project: 'p', port: 9123, cwd };
+    await saveSpec(spec);
+    expect(await readLbState(where())).toEqual(spec.lb);
     const lb: LbSettings = { strategy: 'hash', hashKey: '$http_x_user', weights: { 2: 5 } };
-    await writeLbState(dir, lb);
-    expect(await readLbState(dir)).toEqual(lb);
-    expect(JSON.parse(await readFile(lbStatePath(dir), 'utf8')).appliedAt).toMatch(/^\d{4}-/);
+    expect(await writeLbState(where(), lb)).toBe(true);
+    expect(await readLbState(where())).toEqual(lb);
+    expect(JSON.parse(await readFile(savedSpecFile(where()), 'utf8'))).toMatchObject({ port: 9123, replicas: 2 });
   });
 
-  it('refuses a state file with a value the config file would refuse, naming the fix', async () => {
-    await writeFile(lbStatePath(dir), JSON.stringify({ strategy: 'hash', hashKey: '$x;evil', weights: {} }));
-    await expect(readLbState(dir)).rejects.toThrow(RuntimeError);
-    await expect(readLbState(dir)).rejects.toMatchObject({ hint: expect.stringMatching(/delete .*lb\.json/) });
+  it('refuses a saved lb value the config file would refuse, naming the fix', async () => {
+    await writeFile(
+      savedSpecFile(where()),
+      JSON.stringify({ lb: { strategy: 'hash', hashKey: '$x;evil', weights: {} } }),
+    );
+    await expect(readLbState(where())).rejects.toThrow(RuntimeError);
+    await expect(readLbState(where())).rejects.toMatchObject({ hint: expect.stringMatching(/toolkit up/) });
   });
+});
 
+describe("merging the running stack's lb settings", () => {
   it('merges field by field: a flag given now, else what was applied, else the spec', () => {
     const spec: StackSpec = { ...structuredClone(DEFAULT_SPEC), cwd: '/x' };
     const applied: LbSettings = { strategy: 'weighted', hashKey: '$http_x_user', weights: { 1: 3 } };

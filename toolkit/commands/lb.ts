@@ -1,14 +1,16 @@
-// `toolkit lb strategy [name]` shows or switches the balancing strategy of the running stack (graceful reload, no
-// failed request) and remembers it; `toolkit lb stats` prints per-replica figures from nginx's access log and the
-// replicas' /metrics.
-
+// `toolkit lb strategy [name]` shows or switches the balancing strategy of the running stack (no failed request)
+// and records it in the stack's saved spec; `toolkit lb stats` prints per-replica figures from nginx's access log
+// and the replicas' /metrics.
+import { savedSpecPath } from '../engine/saved-spec.ts';
 import { RuntimeError } from '../errors.ts';
 import { collectStats, parseSince } from '../lb/collect.ts';
 import { applyLbLive, existingReplicas, findLiveBalancer } from '../lb/live.ts';
 import { resolveStrategyRequest } from '../lb/request.ts';
 import { readLbState, writeLbState } from '../lb/state.ts';
 import { renderStatsTable, renderStrategy } from '../lb/table.ts';
+import { acquireLock } from '../lock.ts';
 import { stackPaths } from '../paths.ts';
+import { loadSpec } from '../spec/index.ts';
 import { type CommandIO, printJson, specFromOptions } from './io.ts';
 
 export interface LbCommonOptions {
@@ -22,15 +24,20 @@ export async function lbStrategyCommand(
   opts: LbCommonOptions & { key?: string; weights?: string },
   io: CommandIO,
 ): Promise<void> {
-  const spec = await specFromOptions({ project: opts.project, config: opts.config }, io);
-  const paths = stackPaths(spec);
-  const current = (await readLbState(paths.stateDir)) ?? spec.lb;
+  const named = await specFromOptions({ project: opts.project, config: opts.config }, io);
+  // The running stack's spec (saved by the engine) when there is one: its port, weights and key, not the config's.
+  const saved = opts.config ? null : await savedSpecPath(named);
+  const spec = saved
+    ? await loadSpec({ cwd: io.cwd, env: {}, flags: { project: named.project }, configPath: saved })
+    : named;
+  const current = (await readLbState(spec)) ?? spec.lb;
+  const req = name === undefined ? undefined : { name, key: opts.key, weights: opts.weights };
   // Everything that can be checked without Docker is checked first.
-  if (name !== undefined) resolveStrategyRequest({ name, key: opts.key, weights: opts.weights }, current);
+  if (req) resolveStrategyRequest(req, current);
   const docker = await io.docker();
-  const live = await findLiveBalancer(docker, spec.project);
 
-  if (name === undefined) {
+  if (!req) {
+    const live = await findLiveBalancer(docker, spec.project);
     if (!live.health) {
       throw new RuntimeError(
         `${live.container} does not answer ${live.url}/lb/health`,
@@ -42,20 +49,28 @@ export async function lbStrategyCommand(
     return;
   }
 
-  const lb = resolveStrategyRequest(
-    { name, key: opts.key, weights: opts.weights },
-    current,
-    await existingReplicas(docker, spec.project),
-  );
-  const from = live.health?.strategy ?? 'unknown';
-  io.progress.step(`switching ${live.container} from ${from} to ${lb.strategy}`);
-  const { health, reloaded } = await applyLbLive(docker, live, lb, { nginxConfCopy: paths.nginxConf });
-  // Recorded only once nginx serves it, so a later `toolkit up` renders the same strategy.
-  await writeLbState(paths.stateDir, lb);
-  if (opts.json) return printJson(io, { project: spec.project, previous: from, reloaded, ...health });
-  io.out(
-    `${renderStrategy(health, spec.project)}\n${reloaded ? 'new config, nginx reloaded' : 'switched without a reload'}`,
-  );
+  const paths = stackPaths(spec);
+  // One toolkit command at a time per project: a scale re-rendering the upstream meanwhile would undo the switch.
+  const lock = await acquireLock(paths.lockFile, 'lb strategy', { progress: io.progress });
+  try {
+    const live = await findLiveBalancer(docker, spec.project);
+    const lb = resolveStrategyRequest(req, current, await existingReplicas(docker, spec.project));
+    const from = live.health?.strategy ?? 'unknown';
+    io.progress.step(`switching ${live.container} from ${from} to ${lb.strategy}`);
+    const { health, reloaded } = await applyLbLive(docker, live, lb, {
+      nginxConfCopy: paths.nginxConf,
+      // A new config goes through the engine's reload, which also records it as the running stack's spec.
+      fullSpec: saved ? { ...spec, lb } : undefined,
+    });
+    // Recorded once nginx serves it, so a later `scale` or `up` renders the same strategy.
+    const recorded = await writeLbState(spec, lb);
+    if (!recorded) io.progress.warn('no saved spec for this stack (run `toolkit up` once): the switch is not recorded');
+    if (opts.json) return printJson(io, { project: spec.project, previous: from, reloaded, ...health });
+    io.out(renderStrategy(health, spec.project));
+    io.out(reloaded ? 'new weights or key: new config, nginx reloaded' : 'switched without a reload');
+  } finally {
+    await lock.release();
+  }
 }
 
 export async function lbStatsCommand(opts: LbCommonOptions & { since?: string }, io: CommandIO): Promise<void> {

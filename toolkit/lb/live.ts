@@ -7,9 +7,9 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import type { DockerClient } from '../docker.ts';
-// Until the engine exports its own "render + check + reload + confirm", these two small helpers are reused as is.
+// Small helpers of the engine, reused for stacks without a saved spec (the engine's reload needs the full spec).
 import { execIn } from '../engine/exec.ts';
-import { LABEL, projectFilters } from '../engine/index.ts';
+import { LABEL, projectFilters, reloadLoadBalancer } from '../engine/index.ts';
 import { baseUrlOf, publishedFromInfo } from '../engine/nginx-port.ts';
 import { RuntimeError } from '../errors.ts';
 import {
@@ -24,6 +24,7 @@ import { renderNginx, type UpstreamServer } from '../render/nginx.ts';
 import { checkNginxConfig } from '../render/nginx-check.ts';
 import { writeFileAtomic } from '../render/write.ts';
 import { NGINX_CONF_DIR } from '../spec/service-defs.ts';
+import type { StackSpec } from '../spec/types.ts';
 import type { LbSettings } from './state.ts';
 
 export interface LiveBalancer {
@@ -126,7 +127,12 @@ export async function applyLbLive(
   docker: DockerClient,
   live: LiveBalancer,
   lb: LbSettings,
-  opts: { nginxConfCopy?: string; confirmTimeoutMs?: number } = {},
+  opts: {
+    nginxConfCopy?: string;
+    confirmTimeoutMs?: number;
+    /** The running stack's full spec with `lb` applied: a new config then goes through the engine's reload. */
+    fullSpec?: StackSpec;
+  } = {},
 ): Promise<Applied> {
   const { rendered } = live;
   if (!rendered) {
@@ -150,17 +156,24 @@ export async function applyLbLive(
     await confirmServing(live.url, health.config, timeoutMs);
     return { health, reloaded: false };
   }
-  const conf = renderNginx({ project: live.project, lb }, upstreamFor(rendered, lb));
-  const next = readRenderedLb(conf)!;
-  await checkNginxConfig(docker, live.image, conf);
-  await writeFileAtomic(live.confPath, conf);
-  const res = await execIn(docker, live.containerId, live.reloadCommand, { user: '10001' });
-  if (res.exitCode !== 0) {
-    // nginx keeps serving the old config when a reload fails; put the file back so both agree.
-    await writeFileAtomic(live.confPath, live.conf);
-    throw new RuntimeError(`nginx reload failed in ${live.container}: ${res.output}`, 'nothing was changed');
+  let next: RenderedLb;
+  if (opts.fullSpec) {
+    // The engine's one reload path: nginx -t in the live container, swap, reload, confirm the workers were replaced.
+    await reloadLoadBalancer(docker, opts.fullSpec);
+    next = readRenderedLb(await readFile(live.confPath, 'utf8'))!;
+  } else {
+    const conf = renderNginx({ project: live.project, lb }, upstreamFor(rendered, lb));
+    next = readRenderedLb(conf)!;
+    await checkNginxConfig(docker, live.image, conf);
+    await writeFileAtomic(live.confPath, conf);
+    const res = await execIn(docker, live.containerId, live.reloadCommand, { user: '10001' });
+    if (res.exitCode !== 0) {
+      // nginx keeps serving the old config when a reload fails; put the file back so both agree.
+      await writeFileAtomic(live.confPath, live.conf);
+      throw new RuntimeError(`nginx reload failed in ${live.container}: ${res.output}`, 'nothing was changed');
+    }
+    if (opts.nginxConfCopy) await writeFileAtomic(opts.nginxConfCopy, conf);
   }
-  if (opts.nginxConfCopy) await writeFileAtomic(opts.nginxConfCopy, conf);
   const health = variantHealth(next, lb.strategy);
   await confirmServing(live.url, health.config, timeoutMs);
   // Switches name the old render, which the new config never checks: tidy only.

@@ -1,22 +1,19 @@
-// The load-balancing settings applied to the running stack, remembered in .toolkit/<project>/lb.json so that a later
-// `toolkit up` or `scale` renders nginx with them instead of silently reverting to the config file's. Precedence for
-// each of strategy, hash key and weights: a flag given now > what was applied live > config file / env / default.
-// `toolkit up` records what it applied; `toolkit lb strategy` records what it switched to.
-import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+// The load-balancing settings of the running stack live in the spec the engine saves after every converge
+// (.toolkit/<project>/spec.json, engine/saved-spec.ts): `toolkit scale` starts from it, `toolkit up` records what it
+// applied there (so `up --strategy` and `lb strategy` leave the same record), and `lb strategy` updates its `lb`
+// once nginx serves the switch. `specWithLiveLb` lets a command that renders the balancer from config + flags keep
+// it: per field (strategy, hash key, weights) a flag given now > the saved spec > config file / env / default.
+import { readFile } from 'node:fs/promises';
+import { savedSpecFile } from '../engine/saved-spec.ts';
 import { RuntimeError } from '../errors.ts';
 import { writeFileAtomic } from '../render/write.ts';
 import { FIELDS } from '../spec/fields.ts';
 import type { SpecFlags, StackSpec } from '../spec/types.ts';
 
 export type LbSettings = StackSpec['lb'];
+type Where = Pick<StackSpec, 'cwd' | 'project'>;
 
-export const LB_STATE_FILE = 'lb.json';
-export const lbStatePath = (stateDir: string): string => join(stateDir, LB_STATE_FILE);
-
-/** The applied settings, or undefined when none were recorded. A file that does not parse is an error, not a reset. */
-export async function readLbState(stateDir: string): Promise<LbSettings | undefined> {
-  const file = lbStatePath(stateDir);
+async function readDoc(file: string): Promise<Record<string, unknown> | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -24,30 +21,38 @@ export async function readLbState(stateDir: string): Promise<LbSettings | undefi
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new RuntimeError(`cannot read ${file}: ${(err as Error).message}`);
   }
-  const hint = `delete ${file} to fall back to toolkit.config.yaml, or set it again with \`toolkit lb strategy\``;
-  let doc: Record<string, unknown>;
   try {
-    doc = JSON.parse(text) as Record<string, unknown>;
+    return JSON.parse(text) as Record<string, unknown>;
   } catch (err) {
-    throw new RuntimeError(`${file} is not JSON: ${(err as Error).message}`, hint);
+    throw new RuntimeError(`${file} is not JSON: ${(err as Error).message}`, `run \`toolkit up\` to write it again`);
   }
-  // The same parsers as the config file, so a hand-edited state file cannot smuggle anything into nginx.conf.
+}
+
+/** The saved spec's lb settings, or undefined when no spec was saved (the stack was never converged). */
+export async function readLbState(where: Where): Promise<LbSettings | undefined> {
+  const file = savedSpecFile(where);
+  const doc = await readDoc(file);
+  if (!doc) return undefined;
+  const lb = (doc.lb ?? {}) as Record<string, unknown>;
+  // The same parsers as the config file, so a hand-edited file cannot smuggle anything into nginx.conf.
   const out: Record<string, unknown> = {};
   for (const key of ['strategy', 'hashKey', 'weights'] as const) {
-    const parsed = FIELDS.find((f) => f.key === key)!.parse(doc[key]);
-    if (!parsed.ok) throw new RuntimeError(`${file}: ${key}: ${parsed.reason}`, hint);
+    const parsed = FIELDS.find((f) => f.key === key)!.parse(lb[key]);
+    if (!parsed.ok)
+      throw new RuntimeError(`${file}: lb.${key}: ${parsed.reason}`, 'run `toolkit up` to write it again');
     out[key] = parsed.value;
   }
   return out as unknown as LbSettings;
 }
 
-export async function writeLbState(stateDir: string, lb: LbSettings): Promise<void> {
-  const doc = { strategy: lb.strategy, hashKey: lb.hashKey, weights: lb.weights, appliedAt: new Date().toISOString() };
-  await writeFileAtomic(lbStatePath(stateDir), `${JSON.stringify(doc, null, 2)}\n`);
-}
-
-export async function clearLbState(stateDir: string): Promise<void> {
-  await rm(lbStatePath(stateDir), { force: true });
+/** Records `lb` in the saved spec, keeping the rest of it; false when there is none to update. */
+export async function writeLbState(where: Where, lb: LbSettings): Promise<boolean> {
+  const file = savedSpecFile(where);
+  const doc = await readDoc(file);
+  if (!doc) return false;
+  doc.lb = { strategy: lb.strategy, hashKey: lb.hashKey, weights: lb.weights };
+  await writeFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`);
+  return true;
 }
 
 /** Field by field: a flag given now wins, then the applied state, then what the spec already holds. */
@@ -61,11 +66,7 @@ export function mergeLiveLb(spec: StackSpec, flags: SpecFlags, applied: LbSettin
   return { ...spec, lb };
 }
 
-/**
- * The spec a command that (re)renders the balancer should use: `spec` (from loadSpec) with the applied settings
- * merged in. Call it where the spec is loaded for `up`/`scale`, and `writeLbState(stateDir, spec.lb)` after `up`
- * succeeded, so `up --strategy` and `lb strategy` leave the same record.
- */
-export async function specWithLiveLb(spec: StackSpec, flags: SpecFlags, stateDir: string): Promise<StackSpec> {
-  return mergeLiveLb(spec, flags, await readLbState(stateDir));
+/** `spec` (from loadSpec with `flags`) with the running stack's lb settings merged in; see the header. */
+export async function specWithLiveLb(spec: StackSpec, flags: SpecFlags): Promise<StackSpec> {
+  return mergeLiveLb(spec, flags, await readLbState(spec));
 }
