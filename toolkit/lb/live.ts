@@ -181,7 +181,16 @@ export async function applyLbLive(
   return { health, reloaded: true };
 }
 
-/** Removes every switch file but `keep`. Exported so `up` can reset them when it records what it applied. */
+/**
+ * For the engine: call after every config it puts in force (`up`, `scale`, reload), even an unchanged one, so the
+ * spec it applied is what nginx runs. Otherwise a switch made by `lb strategy` outlives an `up --strategy X` that
+ * re-renders the very config the switch was made on.
+ */
+export async function clearLbSwitches(liveNginxDir: string): Promise<void> {
+  await clearSwitches(join(liveNginxDir, SWITCH_DIR));
+}
+
+/** Removes every switch file but `keep`. */
 export async function clearSwitches(switchDir: string, keep?: string): Promise<void> {
   const names = await readdir(switchDir).catch(() => [] as string[]);
   await Promise.all(names.filter((n) => n !== keep).map((n) => rm(join(switchDir, n), { force: true })));
