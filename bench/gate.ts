@@ -5,7 +5,7 @@
 // CPU-second read from their /metrics in 1 s windows of one run per round (paired: the machine's noise is common
 // to both sides); --mode interleaved --metric rps --window 0 gives the classic A B B A short runs of raw req/s.
 //
-//   npx tsx bench/gate.ts [--comparisons 20] [--slowdowns 0,10,25] [--samples 10] [--window 1] [--duration 2s]
+//   npx tsx bench/gate.ts [--comparisons 20] [--slowdowns 0,10,25] [--samples 6] [--window 1] [--duration 2s]
 //                         [--users 16] [--batch 50] [--max-regression 5%] [--max-rounds 2]
 //                         [--mode simultaneous|interleaved] [--metric rps-per-cpu|rps] [--json]
 //
@@ -22,6 +22,7 @@ import { startTestStorage } from '../test/helpers/storage.ts';
 import { median } from '../toolkit/analyse/stats.ts';
 import { parseFraction, type RegressionConfig } from '../toolkit/gate/config.ts';
 import { type RegressionOutcome, runRegression } from '../toolkit/gate/regression.ts';
+import { seededRandom } from '../toolkit/gate/stats.ts';
 import { DEFAULT_POLICY } from '../toolkit/gate/verdict.ts';
 import { bundleServices } from '../toolkit/images/bundle.ts';
 import { runLoadtest } from '../toolkit/load/index.ts';
@@ -32,7 +33,7 @@ const { values: args } = parseArgs({
   options: {
     comparisons: { type: 'string', default: '20' },
     slowdowns: { type: 'string', default: '0,10,25' },
-    samples: { type: 'string', default: '10' },
+    samples: { type: 'string', default: '6' },
     duration: { type: 'string', default: '2s' },
     users: { type: 'string', default: '16' },
     batch: { type: 'string', default: '50' },
@@ -47,6 +48,7 @@ const { values: args } = parseArgs({
 const COMPARISONS = Number(args.comparisons);
 const SLOWDOWNS = String(args.slowdowns).split(',').map(Number);
 const ROOT = new URL('../', import.meta.url).pathname;
+const POOL = 3;
 const MODE = args.mode === 'interleaved' ? 'interleaved' : 'simultaneous';
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -91,10 +93,19 @@ async function stop(s: Service): Promise<void> {
   if (s.proc.exitCode === null) s.proc.kill('SIGKILL');
 }
 
+/** Children to stop if the bench itself is stopped. */
+const running: Service[] = [];
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    for (const s of running) s.proc.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'bench-gate-'));
   const storage = await startTestStorage();
-  const services: Service[] = [];
+  const services = running;
   const t0 = Date.now();
   try {
     const registry = await startTestRegistry(storage);
@@ -115,15 +126,23 @@ async function main(): Promise<void> {
         REPLICA_ID: id,
         SLOWDOWN_PCT: String(slowdown),
       });
-      const base = await startInference(bundle, env(0, 'baseline'));
-      services.push(base);
-      const candidates = new Map<number, Service>();
-      for (const s of SLOWDOWNS) {
-        // A/A compares two processes of the same build, not one process with itself.
-        const c = await startInference(bundle, env(s, `candidate-${s}`));
-        services.push(c);
-        candidates.set(s, c);
-      }
+      // Two processes of one build differ by up to ~10 % in CPU per request (JIT and memory-layout luck, which core
+      // they land on), and CI compares freshly started processes. So every comparison draws its processes from a
+      // pool — baseline from the unslowed ones, candidate from the same pool (A/A, never the same process) or from
+      // that slowdown's — instead of reusing one pair whose offset would decide all twenty comparisons alike.
+      const start = async (slowdown: number, n: number) => {
+        const list: Service[] = [];
+        for (let k = 0; k < n; k++) {
+          const svc = await startInference(bundle, env(slowdown, `slowdown-${slowdown}-${k}`));
+          services.push(svc);
+          list.push(svc);
+        }
+        return list;
+      };
+      const plain = await start(0, POOL);
+      const slowed = new Map<number, Service[]>();
+      for (const s of SLOWDOWNS) if (s > 0) slowed.set(s, await start(s, 2));
+      const base = plain[0];
       const load: LoadtestOptions = {
         scenario: 'predict',
         users: Number(args.users),
@@ -155,12 +174,18 @@ async function main(): Promise<void> {
         const outcomes: RegressionOutcome[] = [];
         const started = Date.now();
         for (let i = 0; i < COMPARISONS; i++) {
+          const pick = seededRandom(7919 * (s + 1) + i);
+          const b = Math.floor(pick() * plain.length);
+          const candidate =
+            s === 0
+              ? plain[(b + 1 + Math.floor(pick() * (plain.length - 1))) % plain.length]
+              : slowed.get(s)![Math.floor(pick() * 2)];
           const o = await runRegression(
             // A different bootstrap seed per comparison, as separate CI runs would have.
             {
               config: { ...config, policy: { ...config.policy, seed: i + 1 } },
               load,
-              urls: { baseline: base.url, candidate: candidates.get(s)!.url, mode: MODE },
+              urls: { baseline: plain[b].url, candidate: candidate.url, mode: MODE },
             },
             { loadtest, progress: silentProgress },
           );

@@ -40,7 +40,7 @@ describe('thresholdChecks', () => {
       kind: 'threshold',
       status: 'fail',
       expected: 'rate == 0',
-      got: '0.002000',
+      got: '0.002',
     });
   });
 

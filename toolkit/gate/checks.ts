@@ -45,7 +45,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-const fmt = (x: number) => (Number.isInteger(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4));
+const fmt = (x: number) =>
+  Number.isInteger(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(1) : String(Number(x.toPrecision(4)));
 
 export function thresholdChecks(sweep: SweepResult, thresholds: readonly AbsoluteThreshold[]): GateCheck[] {
   const checks: GateCheck[] = [];

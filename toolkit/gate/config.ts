@@ -36,6 +36,8 @@ export interface RegressionConfig {
   window?: number;
   duration?: string;
   maxRounds: number;
+  /** A fail must reproduce in a second round (default: on when maxRounds ≥ 2). */
+  confirm?: boolean;
   inconclusive: 'warn' | 'fail';
   baseline?: string;
   /** Two live loopback targets: measured alternately (interleaved) or both at once (simultaneous, paired). */
@@ -276,6 +278,7 @@ function regression(
     window: windowSec,
     duration: r.duration,
     maxRounds: r.maxRounds ?? 3,
+    confirm: r.confirm,
     inconclusive: r.inconclusive ?? 'warn',
     baseline: r.baseline,
     compare: r.compare ? { ...r.compare, mode: r.compare.mode ?? 'simultaneous' } : undefined,

@@ -1,6 +1,7 @@
 // Regression measurement: repeated short runs, judged by judgeRegression, re-measured while inconclusive (up to a
 // limit). With two live targets the runs alternate A B B A …, so a slow drift of the shared machine (another job
 // starting, thermal throttling) lands on both sides equally instead of looking like a regression.
+import { median } from '../analyse/stats.ts';
 import type { LoadtestOptions, LoadtestResult } from '../load/types.ts';
 import type { Progress } from '../progress.ts';
 import type { RegressionConfig, RegressionMetric } from './config.ts';
@@ -96,7 +97,12 @@ export async function runRegression(
   }
 
   let judgement: RegressionJudgement | undefined;
+  // A fail must reproduce in a second, independent round: one run's samples share that run's accidents (a core
+  // shared with a noisy neighbour, one process's JIT luck), which no test on the samples of that run can see.
+  const confirm = config.confirm ?? config.maxRounds >= 2;
+  let roundsBeyond = 0;
   for (let round = 1; round <= config.maxRounds; round++) {
+    const before = { b: baseline.length, c: candidate.length };
     if (!input.readOnly) {
       if (simultaneous && config.window !== undefined && config.metric === 'rps-per-cpu') {
         const w = await windowedPairs(input.urls!, input.load, config.samples, config.window * 1000, deps);
@@ -123,6 +129,15 @@ export async function runRegression(
     }
     if (candidate.length === 0 || baseline.length === 0) throw new RangeError('no samples to compare');
     judgement = judgeRegression(baseline, candidate, config.policy, { paired: simultaneous });
+    if (beyondLimit(roundChange(baseline, candidate, before, simultaneous, live), judgement.limit, config))
+      roundsBeyond++;
+    if (judgement.verdict === 'fail' && confirm && roundsBeyond < 2 && !input.readOnly) {
+      judgement = {
+        ...judgement,
+        verdict: 'inconclusive',
+        reason: `${judgement.reason}; not yet reproduced in a second round`,
+      };
+    }
     rounds.push({
       round,
       baselineN: baseline.length,
@@ -146,4 +161,23 @@ export async function runRegression(
     judgement: judgement!,
     untrustedSamples,
   };
+}
+
+/** This round's own point estimate of the ratio: its new samples only (stored mode: against every baseline sample). */
+function roundChange(
+  baseline: number[],
+  candidate: number[],
+  before: { b: number; c: number },
+  paired: boolean,
+  live: boolean,
+): number {
+  const c = candidate.slice(before.c);
+  const b = live ? baseline.slice(before.b) : baseline;
+  if (c.length === 0 || b.length === 0) return median(candidate) / median(baseline);
+  if (paired) return median(c.map((x, i) => x / b[i]));
+  return median(c) / median(b);
+}
+
+function beyondLimit(ratio: number, limit: number, config: RegressionConfig): boolean {
+  return config.policy.better === 'higher' ? ratio < limit : ratio > limit;
 }

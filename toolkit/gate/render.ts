@@ -55,11 +55,9 @@ export function renderGateTerminal(r: GateReport): string {
   const reg = regressionLines(r);
   if (reg.length) out.push('', ...reg);
   for (const w of r.warnings) out.push(`warning: ${w}`);
-  const failed = r.checks.filter((c) => c.status === 'fail').length;
-  out.push(
-    '',
-    `GATE ${r.verdict.toUpperCase()}: ${r.checks.length - failed} of ${r.checks.length} checks passed (exit ${r.exitCode})`,
-  );
+  const n = (status: string) => r.checks.filter((c) => c.status === status).length;
+  const tally = `${n('pass')} passed, ${n('warn')} warning(s), ${n('inconclusive')} inconclusive, ${n('fail')} failed`;
+  out.push('', `GATE ${r.verdict.toUpperCase()}: ${tally} (exit ${r.exitCode})`);
   return out.join('\n');
 }
 

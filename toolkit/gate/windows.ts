@@ -11,7 +11,7 @@ export interface WindowDeps {
 }
 
 /** Longest wait for both k6 processes to start sending before the first window. */
-const LEAD_MS = 4000;
+const LEAD_MS = 3000;
 
 export async function windowedPairs(
   urls: { baseline: string; candidate: string },
