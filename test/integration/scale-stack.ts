@@ -7,14 +7,9 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connectDocker, type DockerClient } from '../../toolkit/docker.ts';
-import { down, type StackStatus, up } from '../../toolkit/engine/index.ts';
+import { down } from '../../toolkit/engine/index.ts';
 import { listProjectContainers } from '../../toolkit/engine/query.ts';
-import { ensureImages } from '../../toolkit/images/index.ts';
-import { stackPaths } from '../../toolkit/paths.ts';
-import { silentProgress } from '../../toolkit/progress.ts';
-import { loadOrCreateSecrets } from '../../toolkit/secrets.ts';
 import { loadSpec } from '../../toolkit/spec/index.ts';
-import { serviceDefs } from '../../toolkit/spec/service-defs.ts';
 import type { StackSpec } from '../../toolkit/spec/types.ts';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/toolkit.js');
@@ -52,27 +47,17 @@ export async function startStack(prefix: string, replicas: number): Promise<Test
   const docker = await connectDocker();
   const port = await freePort();
   const spec = await loadSpec({ cwd, env: {}, flags: { project, replicas, port } });
-  const paths = stackPaths(spec);
-  const images = await ensureImages(docker, spec, silentProgress);
-  const secrets = await loadOrCreateSecrets(paths);
-  let status: StackStatus | undefined;
   const destroy = async () => {
     await down(docker, project, { volumes: true });
     await rm(cwd, { recursive: true, force: true });
   };
-  try {
-    status = await up({
-      docker,
-      spec,
-      images,
-      defs: serviceDefs(spec, images, paths),
-      paths,
-      secrets,
-      progress: silentProgress,
-    });
-  } catch (err) {
+  // Through the real CLI, like every later step: an in-process run bundles the services image under another tag
+  // than bin/toolkit.js does, and mixing the two would replace every container on the first CLI call.
+  const res = await runCli(cwd, ['up', '--replicas', String(replicas), '--port', String(port), '--project', project])
+    .done;
+  if (res.code !== 0) {
     await destroy();
-    throw err;
+    throw new Error(`toolkit up failed (${res.code}):\n${res.stderr}`);
   }
   return {
     project,
@@ -80,7 +65,7 @@ export async function startStack(prefix: string, replicas: number): Promise<Test
     port,
     docker,
     spec,
-    url: status.url ?? `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}`,
     cli: (args, opts) => runCli(cwd, [...args, '--project', project], opts),
     inferenceNumbers: async () =>
       (await listProjectContainers(docker, project, 'inference')).filter((c) => !c.oneoff).map((c) => c.number),

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnLoadLoop } from '../../toolkit/chaos/load-child.ts';
 import { failed } from '../../toolkit/chaos/load-loop.ts';
 import { status } from '../../toolkit/engine/index.ts';
-import { listProjectContainers } from '../../toolkit/engine/query.ts';
+import { demuxBuffer, listProjectContainers } from '../../toolkit/engine/query.ts';
 import { waitTrafficReaches } from '../../toolkit/engine/traffic.ts';
 import { stackPaths } from '../../toolkit/paths.ts';
 import { startStack, type TestStack, until } from './scale-stack.ts';
@@ -25,21 +25,40 @@ async function containerIds(): Promise<string[]> {
   return (await listProjectContainers(stack.docker, stack.project)).map((c) => c.id).sort();
 }
 
+/** nginx's error log (stderr) since `sinceSec`, to explain a failure. */
+async function nginxErrors(sinceSec: number): Promise<string> {
+  const nginx = (await listProjectContainers(stack.docker, stack.project, 'nginx'))[0];
+  if (!nginx) return '(no nginx)';
+  const buf = (await stack.docker
+    .getContainer(nginx.id)
+    .logs({ stdout: false, stderr: true, since: sinceSec })) as unknown as Buffer;
+  return demuxBuffer(buf).slice(-4000);
+}
+
 describe('toolkit scale', () => {
   it('scales 1 → 3 → 1 under load with no failed request, new replicas serving and removed ones gone', async () => {
     // Modest and bounded: 30 req/s for at most 150 s, stopped as soon as both scale steps are done.
+    const keptId = (await listProjectContainers(stack.docker, stack.project, 'inference'))[0].id;
+    const sinceSec = Math.floor(Date.now() / 1000) - 1;
     const load = spawnLoadLoop({ baseUrl: stack.url, rate: 30, durationMs: 150_000 });
+    const progress: string[] = [];
     try {
       const upTo3 = await stack.cli(['scale', '3']).done;
+      progress.push(upTo3.stderr);
       expect(upTo3.code, upTo3.stderr).toBe(0);
       const downTo1 = await stack.cli(['scale', '1']).done;
+      progress.push(downTo1.stderr);
       expect(downTo1.code, downTo1.stderr).toBe(0);
     } finally {
       load.stop();
     }
     const { records } = await load.result;
     expect(records.length).toBeGreaterThan(30);
-    expect(records.filter(failed)).toEqual([]);
+    const failures = records.filter(failed);
+    const why = failures.length ? `${progress.join('\n')}\n${await nginxErrors(sinceSec)}` : '';
+    expect(failures, why).toEqual([]);
+    // The replica it kept was never touched.
+    expect((await listProjectContainers(stack.docker, stack.project, 'inference')).map((c) => c.id)).toEqual([keptId]);
     const replicas = new Set(records.map((r) => r.replica));
     for (const n of [1, 2, 3]) expect(replicas).toContain(`${stack.project}-inference-${n}`);
     expect(await stack.inferenceNumbers()).toEqual([1]);

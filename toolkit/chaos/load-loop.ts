@@ -98,7 +98,8 @@ async function one(agent: http.Agent, base: URL, method: 'GET' | 'POST', id: str
   let retried = false;
   if (first.staleConnection) {
     retried = true;
-    first = await attempt(agent, base, method, id, timeoutMs);
+    // On a new connection: the pool may hold more sockets the same worker closed.
+    first = await attempt(FRESH, base, method, id, timeoutMs);
   }
   const { status, replica, error } = first;
   const rec: RequestRecord = { t, ms: now() - t, method, status, replica, id };
@@ -106,6 +107,8 @@ async function one(agent: http.Agent, base: URL, method: 'GET' | 'POST', id: str
   if (retried) rec.retried = true;
   return rec;
 }
+
+const FRESH = new http.Agent({ keepAlive: false });
 
 interface Attempt {
   status: number;

@@ -1,6 +1,7 @@
 // `status`: the project's containers as data (StackStatus); rendering lives in status-table.ts.
 import type Docker from 'dockerode';
 import type { DockerClient } from '../docker.ts';
+import { NGINX_CONF_DIR } from '../spec/service-defs.ts';
 import { lastExit } from './exits.ts';
 import { LABEL } from './labels.ts';
 import { baseUrlOf, publishedFromInfo } from './nginx-port.ts';
@@ -18,7 +19,7 @@ export async function status(
   project: string,
   paths: { liveNginxDir?: string } = {},
 ): Promise<StackStatus> {
-  const rotation = paths.liveNginxDir ? await readRotation(paths.liveNginxDir) : null;
+  let rotation = paths.liveNginxDir ? await readRotation(paths.liveNginxDir) : null;
   const containers = (await listProjectContainers(docker, project))
     .filter((c) => !c.oneoff)
     .sort((a, b) => serviceRank(a.service) - serviceRank(b.service) || a.number - b.number);
@@ -30,6 +31,12 @@ export async function status(
         .catch(() => undefined),
     ),
   );
+  if (!paths.liveNginxDir) {
+    // Without paths, the live config directory is where nginx's config mount comes from.
+    const nginx = infos.find((i, k) => i && containers[k].service === 'nginx');
+    const mount = nginx?.Mounts?.find((m) => m.Destination === NGINX_CONF_DIR);
+    if (mount?.Source) rotation = await readRotation(mount.Source);
+  }
   const services: ServiceStatus[] = [];
   const replicas: ReplicaStatus[] = [];
   let url: string | null = null;
