@@ -5,7 +5,7 @@
 // CPU-second read from their /metrics in 1 s windows of one run per round (paired: the machine's noise is common
 // to both sides); --mode interleaved --metric rps --window 0 gives the classic A B B A short runs of raw req/s.
 //
-//   npx tsx bench/gate.ts [--comparisons 20] [--slowdowns 0,10,25] [--samples 6] [--window 1] [--duration 2s]
+//   npx tsx bench/gate.ts [--comparisons 20] [--slowdowns 0,10,25] [--samples 5] [--window 1] [--duration 2s]
 //                         [--users 16] [--batch 50] [--max-regression 5%] [--max-rounds 2]
 //                         [--mode simultaneous|interleaved] [--metric rps-per-cpu|rps] [--json]
 //
@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
   options: {
     comparisons: { type: 'string', default: '20' },
     slowdowns: { type: 'string', default: '0,10,25' },
-    samples: { type: 'string', default: '6' },
+    samples: { type: 'string', default: '5' },
     duration: { type: 'string', default: '2s' },
     users: { type: 'string', default: '16' },
     batch: { type: 'string', default: '50' },

@@ -110,6 +110,19 @@ export function generatorChecks(sweep: SweepResult, mode: GateConfig['generator'
     kind: 'generator',
     status: l.trusted ? 'pass' : mode === 'fail' ? 'fail' : 'warn',
     expected: 'not saturated (host idle ≥ 20%, no dropped iterations)',
-    got: l.trusted ? 'trusted' : l.untrustedReasons.join('; ') || 'untrusted',
+    got: l.trusted ? 'trusted' : untrustedSummary(l.untrustedReasons),
   }));
+}
+
+/** One line per kind of reason: "host CPU idle was 0.2% (< 20%) …" once, with how many runs said so. */
+function untrustedSummary(reasons: string[]): string {
+  if (reasons.length === 0) return 'untrusted';
+  const kinds = new Map<string, string[]>();
+  for (const r of reasons) {
+    const kind = r.replace(/[\d.]+/g, '#');
+    kinds.set(kind, [...(kinds.get(kind) ?? []), r]);
+  }
+  return [...kinds.values()]
+    .map((list) => (list.length > 1 ? `${list[0]} (and ${list.length - 1} more run(s))` : list[0]))
+    .join('; ');
 }
