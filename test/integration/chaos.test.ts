@@ -1,6 +1,6 @@
-// `toolkit chaos` against a real stack under a bounded load: kill -9 of one replica fails at most the requests it
-// had in flight (POSTs only — nginx retries GETs and never re-sends a POST), nothing runs twice, the replica is
-// restarted by its policy and serves again, and `status` says why it last exited. Pause freezes and thaws.
+// `toolkit chaos` against a real stack under a bounded load: kill -9 of one replica fails only POSTs around the kill
+// (nginx retries GETs and never re-sends a POST), nothing runs twice, the replica is restarted by its policy and
+// serves again, and `status` says why it last exited. Pause freezes and thaws; bad input exits 2.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executedTwice, readAccessLog } from '../../toolkit/chaos/access-log.ts';
 import { spawnLoadLoop } from '../../toolkit/chaos/load-child.ts';
@@ -48,10 +48,12 @@ describe('toolkit chaos', () => {
     }
     const { records } = await load.result;
     const failures = records.filter(failed);
-    // Sent before the kill (the CLI stamps `at` right after the signal) and not finished before it.
+    // Only POSTs (nginx re-sends a GET that failed on the dead replica, never a POST it had sent), and only around
+    // the kill: in flight at it, or put by nginx on an idle keep-alive connection to the victim before nginx read
+    // that connection's close — nothing once nginx has seen it die (2 s leaves room for a loaded host).
     for (const f of failures) {
       expect(f.method, JSON.stringify(f)).toBe('POST');
-      expect(f.t, JSON.stringify(f)).toBeLessThanOrEqual(killAt);
+      expect(f.t, JSON.stringify(f)).toBeLessThanOrEqual(killAt + 2000);
       expect(f.t + f.ms, JSON.stringify(f)).toBeGreaterThanOrEqual(killAt - 1000);
     }
     expect(records.some((r) => r.replica === victim && r.t > killAt)).toBe(true);
