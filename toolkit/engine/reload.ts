@@ -85,8 +85,11 @@ export async function applyLiveConfig(
   const progress = opts.progress ?? silentProgress;
   const previous = await readFile(paths.liveNginxConf, 'utf8').catch(() => null);
   if (previous === conf) return { changed: false, warnings: [] };
-  await testInLive(docker, nginx, paths.liveNginxConf, conf);
-  const before = await workerPids(docker, nginx.id);
+  // Both are execs into the same container; together they cost one round trip on a busy host, not two.
+  const [, before] = await Promise.all([
+    testInLive(docker, nginx, paths.liveNginxConf, conf),
+    workerPids(docker, nginx.id),
+  ]);
   await writeFileAtomic(paths.liveNginxConf, conf);
   await writeFileAtomic(paths.nginxConf, conf).catch(() => {});
   progress.step(`reloading nginx${opts.what ? ` (${opts.what})` : ''}`);
@@ -153,12 +156,11 @@ async function confirmReloaded(
 ): Promise<string[]> {
   const deadline = Date.now() + CONFIRM_TIMEOUT_MS;
   for (;;) {
-    const log = await errorLogSince(docker, nginx.id, since);
+    const [log, now] = await Promise.all([errorLogSince(docker, nginx.id, since), workerPids(docker, nginx.id)]);
     const fatal = log.filter((l) => /\[(emerg|alert|crit)\]/.test(l));
     if (fatal.length > 0) {
       throw new RuntimeError(`nginx did not take the new config in ${nginx.name}:\n  ${fatal.join('\n  ')}`);
     }
-    const now = await workerPids(docker, nginx.id);
     if (now.size > 0 && [...now].every((p) => !before.has(p))) return log.filter((l) => /\[error\]/.test(l));
     if (Date.now() >= deadline) {
       throw new RuntimeError(
