@@ -137,12 +137,12 @@ async function testInLive(docker: DockerClient, nginx: LiveNginx, liveConf: stri
 export async function workerPids(docker: DockerClient, id: string): Promise<Set<number>> {
   const script =
     'for p in /proc/[0-9]*; do c=$(tr "\\0" " " < $p/cmdline 2>/dev/null); ' +
-    'case "$c" in *"worker process is shutting down"*) ;; *"worker process"*) echo "${p#/proc/}";; esac; done';
+    'case "$c" in *"worker process is shutting down"*) ;; *"worker process"*) echo "$p";; esac; done';
   const res = await execIn(docker, id, ['sh', '-c', script], { user: SERVICE_USER });
   return new Set(
     res.output
       .split('\n')
-      .map((l) => Number(l.trim()))
+      .map((l) => Number(l.trim().replace('/proc/', '')))
       .filter((n) => Number.isInteger(n) && n > 0),
   );
 }
