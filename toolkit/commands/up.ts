@@ -4,13 +4,16 @@ import { writeComposeBundle } from '../compose-bundle.ts';
 import { renderStatusTable, up } from '../engine/index.ts';
 import { checkPublishedPort } from '../engine/up.ts';
 import { ensureImages } from '../images/index.ts';
+import { specWithLiveLb } from '../lb/state.ts';
 import { stackPaths } from '../paths.ts';
 import { loadOrCreateSecrets } from '../secrets.ts';
 import { serviceDefs } from '../spec/service-defs.ts';
 import { type CommandIO, printJson, type SpecOptions, specFromOptions } from './io.ts';
 
 export async function upCommand(opts: SpecOptions & { json?: boolean }, io: CommandIO): Promise<void> {
-  const spec = await specFromOptions(opts, io);
+  const { config: _config, json: _json, ...flags } = opts;
+  // A strategy switched live with `toolkit lb strategy` stays in force unless this command names another one.
+  const spec = await specWithLiveLb(await specFromOptions(opts, io), flags);
   const docker = await io.docker();
   const paths = stackPaths(spec);
   io.progress.step(`project ${spec.project}: ${spec.replicas} inference replica(s) behind nginx`);

@@ -3,6 +3,7 @@
 // changed, check the config in a throwaway container, write it and create nginx. Either way the rotation is recorded.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { clearLbSwitches } from '../lb/switches.ts';
 import { renderNginx } from '../render/nginx.ts';
 import { checkNginxConfig } from '../render/nginx-check.ts';
 import { writeFileAtomic } from '../render/write.ts';
@@ -51,6 +52,8 @@ export async function applyNginx(
     ctx.onEvent?.({ type: 'upstream-applied', replicas: replicas.map((r) => r.number), changed: true, at: Date.now() });
   }
   await saveRotation(ctx.paths.liveNginxDir, replicas);
+  // The config now in force carries the spec's strategy: a switch file from `lb strategy` must not outlive it.
+  await clearLbSwitches(ctx.paths.liveNginxDir);
   // Confirm it serves (nginx answers /lb/ping itself, whatever the replicas do).
   const waited = { id: nginx.id, name: nginx.name, service: 'nginx' };
   const url = `${await publishedBaseUrl(run.docker, nginx.id)}/lb/ping`;

@@ -21,6 +21,10 @@ import {
   variantHealth,
 } from '../render/lb-health.ts';
 import { renderNginx, type UpstreamServer } from '../render/nginx.ts';
+import { clearLbSwitches, clearSwitches } from './switches.ts';
+
+export { clearLbSwitches, clearSwitches };
+
 import { checkNginxConfig } from '../render/nginx-check.ts';
 import { writeFileAtomic } from '../render/write.ts';
 import { NGINX_CONF_DIR } from '../spec/service-defs.ts';
@@ -179,21 +183,6 @@ export async function applyLbLive(
   // Switches name the old render, which the new config never checks: tidy only.
   await clearSwitches(switchDir);
   return { health, reloaded: true };
-}
-
-/**
- * For the engine: call after every config it puts in force (`up`, `scale`, reload), even an unchanged one, so the
- * spec it applied is what nginx runs. Otherwise a switch made by `lb strategy` outlives an `up --strategy X` that
- * re-renders the very config the switch was made on.
- */
-export async function clearLbSwitches(liveNginxDir: string): Promise<void> {
-  await clearSwitches(join(liveNginxDir, SWITCH_DIR));
-}
-
-/** Removes every switch file but `keep`. */
-export async function clearSwitches(switchDir: string, keep?: string): Promise<void> {
-  const names = await readdir(switchDir).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => n !== keep).map((n) => rm(join(switchDir, n), { force: true })));
 }
 
 /** Polls /lb/health on fresh connections (a kept-alive one may still belong to an old worker) until it shows `id`. */
