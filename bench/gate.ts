@@ -238,7 +238,7 @@ function print(rows: Array<Record<string, number>>, minutes: number): void {
   const table = [cols, ...rows.map((r) => cols.map((c) => fmt(r[c])))];
   const widths = cols.map((_, i) => Math.max(...table.map((row) => row[i].length)));
   process.stdout.write(
-    `gate benchmark (${MODE}, ${args.metric}): throughput regression verdicts (fail = regression declared), ${args.samples} × ${args.duration} ` +
+    `gate benchmark (${MODE}, ${args.metric}): throughput regression verdicts (fail = regression declared), ${args.samples} × ${Number(args.window) > 0 && MODE === 'simultaneous' && args.metric !== 'rps' ? `${args.window}s windows` : args.duration} ` +
       `per side per round, ≤ ${args['max-rounds']} rounds, tolerated ${args['max-regression']}; total ${minutes.toFixed(1)} min\n`,
   );
   for (const row of table) process.stdout.write(`${row.map((v, i) => v.padStart(widths[i])).join('  ')}\n`);
