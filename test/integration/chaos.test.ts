@@ -42,21 +42,28 @@ describe('toolkit chaos', () => {
         back = Boolean(r2?.ready && r2.inRotation && r2.restarts >= 1);
       }
       expect(back).toBe(true);
-      await sleep(3000);
+      // And nginx sends it traffic again (its passive health may still hold it out for fail_timeout): bounded.
+      const served = Date.now() + 30_000;
+      let seen = false;
+      while (!seen && Date.now() < served) {
+        const res = await fetch(`${stack.url}/health`).catch(() => undefined);
+        seen = res?.headers.get('x-replica') === victim;
+        if (!seen) await sleep(200);
+      }
+      expect(seen).toBe(true);
+      await sleep(2000);
     } finally {
       load.stop();
     }
     const { records } = await load.result;
     const failures = records.filter(failed);
-    // Only POSTs fail (nginx re-sends a GET that failed on the dead replica, never a POST it had sent): the ones in
-    // flight at the kill, and ones nginx put on an idle keep-alive connection to the victim that never saw a close
-    // (the container's network namespace goes with its process). None once the victim serves again.
-    const backAt =
-      records.find((r) => r.replica === victim && r.t > killAt && !failed(r))?.t ?? Number.POSITIVE_INFINITY;
+    // Only POSTs at the kill fail: nginx re-sends a GET that failed on the dead replica, never a POST it had
+    // already sent. Error rate is back to 0 within 1 s: while the victim restarts and loads its model it answers
+    // 503 (it ran nothing), which nginx hands to another replica once.
     for (const f of failures) {
       expect(f.method, JSON.stringify(f)).toBe('POST');
       expect(f.t + f.ms, JSON.stringify(f)).toBeGreaterThanOrEqual(killAt - 1000);
-      expect(f.t, JSON.stringify(f)).toBeLessThan(backAt);
+      expect(f.t, JSON.stringify(f)).toBeLessThan(killAt + 1000);
     }
     expect(records.some((r) => r.replica === victim && r.t > killAt)).toBe(true);
     expect(executedTwice(await readAccessLog(stack.docker, stack.project, sinceSec))).toEqual([]);

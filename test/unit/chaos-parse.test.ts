@@ -73,13 +73,21 @@ describe('access log', () => {
         upstream_addr: '10.0.0.2:8000, 10.0.0.3:8000',
         upstream_connect_time: '0.001, 0.001',
       }),
+      line({
+        request_id: 'e',
+        method: 'POST',
+        // Answered 503 by the first replica (it ran nothing), then by nginx's 503 retry: not executed twice.
+        upstream_addr: '10.0.0.2:8000 : 10.0.0.3:8000',
+        upstream_status: '503 : 200',
+        upstream_connect_time: '0.001 : 0.001',
+      }),
       line({ request_id: 'd', method: 'POST', upstream_addr: '10.0.0.2:8000', upstream_connect_time: '0.001' }),
       line({ request_id: 'd', method: 'POST', upstream_addr: '10.0.0.2:8000', upstream_connect_time: '0.001' }),
       'not json',
     ]
       .map(parseAccessLine)
       .filter((r) => r !== null);
-    expect(log).toHaveLength(5);
+    expect(log).toHaveLength(6);
     expect(log[0].upstreams).toEqual(['10.0.0.2:8000', '10.0.0.3:8000']);
     expect(executedTwice(log).sort()).toEqual(['b', 'd']);
   });

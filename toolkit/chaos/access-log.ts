@@ -64,8 +64,9 @@ export async function readAccessLog(docker: DockerClient, project: string, since
 
 /**
  * A POST executed twice would be one nginx sent to a second upstream after the first one had it: an attempt that
- * established its connection (connect time not "-") and was not the last. Returns the ids of such requests, plus
- * ids logged more than once (a client retry that nginx had in fact received).
+ * established its connection (connect time not "-"), was not the last, and was not answered 503 (our replicas
+ * answer 503 only for a request they did not run: no model loaded yet, or at the in-flight cap). Returns the ids
+ * of such requests, plus ids logged more than once (a client retry that nginx had in fact received).
  */
 export function executedTwice(log: AccessRecord[]): string[] {
   const seen = new Map<string, number>();
@@ -74,7 +75,10 @@ export function executedTwice(log: AccessRecord[]): string[] {
     if (r.request_id) seen.set(r.request_id, (seen.get(r.request_id) ?? 0) + 1);
     if (r.method !== 'POST') continue;
     const attempts = Math.max(r.upstreams.length, r.connectTimes.length);
-    for (let i = 0; i < attempts - 1; i++) if (r.connectTimes[i] && r.connectTimes[i] !== '-') twice.add(r.request_id);
+    for (let i = 0; i < attempts - 1; i++) {
+      const connected = r.connectTimes[i] && r.connectTimes[i] !== '-';
+      if (connected && r.upstreamStatuses[i] !== '503') twice.add(r.request_id);
+    }
   }
   for (const [id, n] of seen) if (n > 1) twice.add(id);
   return [...twice];
