@@ -1,9 +1,11 @@
 // Declares every command and its options; each action normalises options and calls a plain async function in
 // commands/. No logic lives here.
 import { Command, Option } from 'commander';
+import { baselineSaveCommand } from './commands/baseline.ts';
 import { chaosKillCommand, chaosPauseCommand } from './commands/chaos.ts';
 import { configCommand } from './commands/config.ts';
 import { downCommand } from './commands/down.ts';
+import { gateCommand } from './commands/gate.ts';
 import { type CommandIO, defaultIO, type SpecOptions } from './commands/io.ts';
 import { lbStatsCommand, lbStrategyCommand } from './commands/lb.ts';
 import { loadtestCommand } from './commands/loadtest.ts';
@@ -29,6 +31,12 @@ export const COMMANDS = {
   chaosPause: chaosPauseCommand,
   lbStrategy: lbStrategyCommand,
   lbStats: lbStatsCommand,
+  gate: async (opts: Parameters<typeof gateCommand>[0], io: CommandIO): Promise<void> => {
+    await gateCommand(opts, io);
+  },
+  baselineSave: async (...args: Parameters<typeof baselineSaveCommand>): Promise<void> => {
+    await baselineSaveCommand(...args);
+  },
 };
 export type Commands = typeof COMMANDS;
 
@@ -160,6 +168,35 @@ export function buildCli(io: CommandIO = defaultIO(), commands: Commands = COMMA
     .option('--wait <seconds>', 'wait this long for another toolkit command on the project (default 60)')
     .option('--json', 'print what was done as JSON')
     .action((opts) => commands.chaosPause(opts, io));
+
+  // --config here is the gate file, so the stack's own config file is --stack-config.
+  program
+    .command('gate')
+    .description('run (or read) a sweep and judge it: thresholds, scaling rules, regression against a baseline')
+    .option('--config <file>', 'gate config (default gate.yaml)')
+    .option('--stack-config <file>', "the stack's config file (default toolkit.config.yaml / .json)")
+    .option('--project <name>', 'project name (default toolkit)')
+    .option('--port <port>', 'published port of the stack (default 8000)')
+    .option('--baseline <file>', 'a baseline saved with `toolkit baseline save`')
+    .option('--baseline-run <id>', 'a recorded run to use as the baseline')
+    .option('--run <id>', 'judge this recorded run instead of measuring')
+    .option('--target <url>', 'load this loopback URL instead of the stack')
+    .option('--markdown <file>', 'also write the verdict as Markdown (and append to $GITHUB_STEP_SUMMARY when set)')
+    .option('--junit <file>', 'also write JUnit XML, one test case per check')
+    .option('--results-dir <dir>', 'where run directories are (default results)')
+    .option('--json', 'print the gate report as JSON')
+    .action((opts) => commands.gate(opts, io));
+
+  program
+    .command('baseline')
+    .description('manage baselines for `toolkit gate`')
+    .command('save')
+    .description('store a run (samples, stack spec, machine) as a baseline')
+    .argument('[run-id]', 'a directory name under results/ (default: the latest)')
+    .option('--output <file>', 'where to write it (default baselines/baseline.json)')
+    .option('--results-dir <dir>', 'where run directories are (default results)')
+    .option('--json', 'print the baseline summary as JSON')
+    .action((runId: string | undefined, opts) => commands.baselineSave(runId, opts, io));
 
   return program;
 }

@@ -21,6 +21,8 @@ function recordingCli() {
     loadtest: record('loadtest'),
     sweep: record('sweep'),
     report: record('report'),
+    gate: record('gate'),
+    baselineSave: record('baselineSave'),
     lbStrategy: record('lbStrategy'),
     lbStats: record('lbStats'),
     scale: record('scale'),
@@ -82,6 +84,16 @@ const cases: { argv: string[]; command: string; args: unknown[] }[] = [
     args: [{ replicas: '1,2,3', repeat: '2', slo: 'p(95)<300', users: '20' }],
   },
   { argv: ['report', 'run-1'], command: 'report', args: ['run-1', {}] },
+  {
+    argv: ['gate', '--config', 'ci/gate.yaml', '--baseline', 'b.json', '--junit', 'j.xml', '--json'],
+    command: 'gate',
+    args: [{ config: 'ci/gate.yaml', baseline: 'b.json', junit: 'j.xml', json: true }],
+  },
+  {
+    argv: ['baseline', 'save', 'run-7', '--output', 'x.json'],
+    command: 'baselineSave',
+    args: ['run-7', { output: 'x.json' }],
+  },
   { argv: ['report', '--compare', 'a', 'b'], command: 'report', args: [undefined, { compare: ['a', 'b'] }] },
   { argv: ['lb', 'strategy'], command: 'lbStrategy', args: [undefined, {}] },
   {
