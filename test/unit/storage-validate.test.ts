@@ -14,10 +14,17 @@ function codeOf(fn: () => void): string | undefined {
 }
 
 describe('validateKey', () => {
-  it.each(['a', 'a/b/c.json', 'models/x/1.json', 'a..b', '..a/b..', 'a/./b', 'a//b', 'ünïcödé/ключ', 'x'.repeat(1024)])(
-    'accepts %s',
-    (key) => expect(codeOf(() => validateKey(key))).toBeUndefined(),
-  );
+  it.each([
+    'a',
+    'a/b/c.json',
+    'models/x/1.json',
+    'a..b',
+    '..a/b..',
+    'a/./b',
+    'a//b',
+    'ünïcödé/ключ',
+    'x'.repeat(1024),
+  ])('accepts %s', (key) => expect(codeOf(() => validateKey(key))).toBeUndefined());
 
   it.each([
     ['', 'InvalidArgument'],
@@ -34,8 +41,7 @@ describe('validateKey', () => {
 
 describe('validateBucketName', () => {
   it.each(['abc', 'models', 'registry', 'my.bucket-1', 'a'.repeat(63)])('accepts %s', (name) =>
-    expect(codeOf(() => validateBucketName(name))).toBeUndefined(),
-  );
+    expect(codeOf(() => validateBucketName(name))).toBeUndefined());
   it.each([
     'ab',
     'a'.repeat(64),
