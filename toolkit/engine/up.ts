@@ -18,7 +18,7 @@ import { status } from './status.ts';
 import { waitTrafficReaches } from './traffic.ts';
 import { ensureTrained } from './trainer.ts';
 import { DEFAULT_TIMEOUTS, type StackStatus, type UpContext } from './types.ts';
-import { containerFailure, waitHealthy } from './wait.ts';
+import { containerFailure, waitHealthy, waitReady } from './wait.ts';
 
 /** Holds the project lock (toolkit/lock.ts) for the whole converge; a caller already holding it keeps it. */
 export async function up(ctx: UpContext): Promise<StackStatus> {
@@ -64,12 +64,21 @@ async function converge(ctx: UpContext): Promise<StackStatus> {
   const volumes = ctx.defs.flatMap((d) => d.volumes.filter((v) => v.kind === 'volume').map((v) => v.source));
   await ensureVolumes(docker, project, volumes);
 
+  // Storage and registry start together (the registry retries storage until it answers); each is ready when its
+  // health path answers on the container IP, or Docker says healthy: whichever comes first.
+  const started = await Promise.all(
+    [defs.storage, defs.registry].map(async (d) => {
+      const c = await ensureContainer(run, d, 1, await listProjectContainers(docker, project, d.name));
+      return { d, c };
+    }),
+  );
   let registryId = '';
-  for (const d of [defs.storage, defs.registry]) {
-    const existing = await listProjectContainers(docker, project, d.name);
-    const c = await ensureContainer(run, d, 1, existing);
-    if (c.created) progress.step(`waiting for ${d.name} to be healthy`);
-    await waitHealthy(docker, c, { timeoutMs: run.timeouts.healthyMs });
+  for (const { d, c } of started) {
+    if (c.created) progress.step(`waiting for ${d.name} to be ready`);
+    const path = d.healthcheck?.httpPath;
+    const opts = { timeoutMs: run.timeouts.healthyMs };
+    if (path && d.containerPort) await waitReady(docker, c, { project, port: d.containerPort, path }, opts);
+    else await waitHealthy(docker, c, opts);
     if (d.name === 'registry') registryId = c.id;
   }
   await ensureTrained(run, defs.trainer, { id: registryId, port: defs.registry.containerPort ?? 5000 });

@@ -14,6 +14,8 @@ export interface HealthcheckDef {
   timeoutSec: number;
   retries: number;
   startPeriodSec: number;
+  /** The path the check GETs on the container port: the engine polls it directly, sooner than the interval. */
+  httpPath?: string;
 }
 
 export interface ServiceDef {
@@ -66,7 +68,7 @@ const REGISTRY_URL = `http://registry:${CONTAINER_PORTS.registry}`;
 /** A healthcheck that needs nothing but node (the images carry no curl). */
 function httpCheck(port: number, path: string, startPeriodSec: number): HealthcheckDef {
   const script = `fetch('http://127.0.0.1:${port}${path}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
-  return { test: ['node', '-e', script], intervalSec: 2, timeoutSec: 3, retries: 15, startPeriodSec };
+  return { test: ['node', '-e', script], intervalSec: 2, timeoutSec: 3, retries: 15, startPeriodSec, httpPath: path };
 }
 
 type Common = Pick<ServiceDef, 'user' | 'readOnlyRootfs' | 'tmpfs' | 'capDrop' | 'securityOpt'>;
