@@ -117,7 +117,6 @@ async function main(): Promise<void> {
   }
   const med = (xs: Figures[], k: keyof Figures) => median(xs.map((x) => x[k]));
   console.log(
-  console.log(
     `${RATE} req/s offered (k6 open model; wrk ${CLIENTS} connections with delay), ${DURATION_S} s per run, ` +
       `medians of ${ROUNDS} rounds (k6 and wrk alternated)`,
   );
