@@ -17,6 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { inferenceEnv } from '../test/helpers/inference-env.ts';
 import { startTestRegistry, trainInto } from '../test/helpers/registry.ts';
 import { startTestStorage } from '../test/helpers/storage.ts';
 import { median } from '../toolkit/analyse/stats.ts';
@@ -113,13 +114,7 @@ async function main(): Promise<void> {
       await trainInto(storage, registry);
       const { bundle } = await bundleServices(ROOT, join(work, 'bundle'));
       const env = (slowdown: number, id: string) => ({
-        HOST: '127.0.0.1',
-        PORT: '0',
-        STORAGE_URL: storage.url,
-        STORAGE_ACCESS_KEY: storage.accessKey,
-        STORAGE_SECRET_KEY: storage.secretKey,
-        STORAGE_REGION: storage.region,
-        REGISTRY_URL: registry.url,
+        ...inferenceEnv(storage, registry.url),
         LOG_LEVEL: 'warn',
         DRAIN_DELAY_MS: '0',
         POLL_INTERVAL_MS: '600000',

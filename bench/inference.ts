@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VALID_INSTANCE } from '../test/fixtures/inference-app.ts';
+import { inferenceEnv } from '../test/helpers/inference-env.ts';
 import { startTestRegistry, trainInto } from '../test/helpers/registry.ts';
 import { startTestStorage } from '../test/helpers/storage.ts';
 import { bundleServices } from '../toolkit/images/bundle.ts';
@@ -172,13 +173,7 @@ async function main(): Promise<void> {
         `inference runs: node ${command.join(' ')}${args['node-options'] ? ` with NODE_OPTIONS=${args['node-options']}` : ''}`,
       );
       inference = await startInferenceProcess(command, {
-        HOST: '127.0.0.1',
-        PORT: '0',
-        STORAGE_URL: storage.url,
-        STORAGE_ACCESS_KEY: storage.accessKey,
-        STORAGE_SECRET_KEY: storage.secretKey,
-        STORAGE_REGION: storage.region,
-        REGISTRY_URL: registry.url,
+        ...inferenceEnv(storage, registry.url),
         LOG_LEVEL: 'warn',
         DRAIN_DELAY_MS: '0',
       });

@@ -7,6 +7,7 @@ import { type InferenceHandle, inferenceConfigFromEnv, startInference } from '..
 import { startRegistry } from '../../services/registry/index.ts';
 import { startStorage } from '../../services/storage/index.ts';
 import { getJson, predict, VALID_INSTANCE, waitFor } from '../fixtures/inference-app.ts';
+import { inferenceEnv } from '../helpers/inference-env.ts';
 import { startTestRegistry, type TestRegistry, trainInto } from '../helpers/registry.ts';
 import { startTestStorage, type TestStorage } from '../helpers/storage.ts';
 
@@ -21,13 +22,7 @@ afterEach(async () => {
 
 function envFor(storage: { url: string; accessKey: string; secretKey: string; region: string }, registryUrl: string) {
   return {
-    HOST: '127.0.0.1',
-    PORT: '0',
-    STORAGE_URL: storage.url,
-    STORAGE_ACCESS_KEY: storage.accessKey,
-    STORAGE_SECRET_KEY: storage.secretKey,
-    STORAGE_REGION: storage.region,
-    REGISTRY_URL: registryUrl,
+    ...inferenceEnv(storage, registryUrl),
     LOG_LEVEL: 'warn',
   };
 }

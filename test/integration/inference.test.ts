@@ -4,6 +4,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InferenceHandle, inferenceConfigFromEnv, startInference } from '../../services/inference/index.ts';
 import { datasetRows, getJson, predict, VALID_INSTANCE, waitFor } from '../fixtures/inference-app.ts';
+import { inferenceEnv } from '../helpers/inference-env.ts';
 import { startTestRegistry, type TestRegistry, trainInto } from '../helpers/registry.ts';
 import { startTestStorage, type TestStorage } from '../helpers/storage.ts';
 
@@ -18,13 +19,7 @@ beforeAll(async () => {
   v1 = await trainInto(storage, registry);
   inference = await startInference(
     inferenceConfigFromEnv({
-      HOST: '127.0.0.1',
-      PORT: '0',
-      STORAGE_URL: storage.url,
-      STORAGE_ACCESS_KEY: storage.accessKey,
-      STORAGE_SECRET_KEY: storage.secretKey,
-      STORAGE_REGION: storage.region,
-      REGISTRY_URL: registry.url,
+      ...inferenceEnv(storage, registry.url),
       POLL_INTERVAL_MS: '200',
       DRAIN_DELAY_MS: '0',
       REPLICA_ID: 'replica-a',
