@@ -9,6 +9,7 @@ import { ensureBaseImages } from './base-images.ts';
 import { bundleServices } from './bundle.ts';
 import { contextHash } from './content-hash.ts';
 import { buildFromDir, imageId } from './docker-ops.ts';
+import { cachedTags, rememberTags, sourceKey } from './source-cache.ts';
 import { type ImageSpec, MANAGED_LABELS, PACKAGE_ROOT, PROJECT_REPOS, type StackImages } from './types.ts';
 
 export interface EnsureImagesOptions {
@@ -73,6 +74,13 @@ export async function ensureImages(
 ): Promise<StackImages> {
   const root = opts.root ?? PACKAGE_ROOT;
   const bases = await ensureBaseImages(docker, spec, progress);
+  const baseIds = await Promise.all([imageId(docker, bases.nodeBase), imageId(docker, bases.nginxBase)]);
+  const key = sourceKey(root, [opts.servicesEntry ?? '', ...baseIds.map((id) => id ?? '')]);
+  const cached = cachedTags(root, key);
+  if (cached && (await imageId(docker, cached.services)) && (await imageId(docker, cached.nginx))) {
+    progress.info(`${cached.services} and ${cached.nginx} are up to date (sources unchanged)`);
+    return cached;
+  }
   // Staging lives under dist/ so the source map's relative paths (part of the hash) do not depend on TMPDIR.
   mkdirSync(join(root, 'dist'), { recursive: true });
   const staging = mkdtempSync(join(root, 'dist', '.staging-'));
@@ -111,6 +119,7 @@ export async function ensureImages(
       },
       progress,
     );
+    rememberTags(root, key, { services, nginx });
     return { services, nginx };
   } finally {
     rmSync(staging, { recursive: true, force: true });
