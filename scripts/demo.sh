@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 toolkit() { node bin/toolkit.js "$@"; }
 
+# Each replica gets a fraction of a core (DEMO_CPUS) so that on a small machine the replicas, not the host shared
+# with k6 and nginx, saturate first and the sweep shows how throughput grows with replicas.
+export TOOLKIT_CPUS="${DEMO_CPUS:-0.25}"
 toolkit up --replicas 3
 echo "== one prediction through the load balancer"
 curl -sS -D - -H 'content-type: application/json' http://127.0.0.1:8000/predict \
