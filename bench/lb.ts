@@ -11,6 +11,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { freePort } from '../test/helpers/net.ts';
 import { startLoad } from '../test/integration/lb-load.ts';
 import { connectDocker } from '../toolkit/docker.ts';
 import { down, up } from '../toolkit/engine/index.ts';
@@ -42,14 +43,6 @@ interface ModeResult {
   medianSwitchMs: number;
   maxSwitchMs: number;
   failures: string[];
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;

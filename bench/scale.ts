@@ -10,6 +10,7 @@ import net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { freePort } from '../test/helpers/net.ts';
 import { executedTwice, readAccessLog } from '../toolkit/chaos/access-log.ts';
 import { killReplica } from '../toolkit/chaos/kill.ts';
 import { spawnLoadLoop } from '../toolkit/chaos/load-child.ts';
@@ -42,14 +43,6 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const project = `bench-scale-${randomBytes(3).toString('hex')}`;
 const cwd = await mkdtemp(join(tmpdir(), 'bench-scale-'));

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import Docker from 'dockerode';
+import { freePort } from '../test/helpers/net.ts';
 import { median } from '../toolkit/analyse/stats.ts';
 
 const run = promisify(execFile);
@@ -27,14 +28,6 @@ const RUNS = Number(args.runs);
 const REPLICAS = Number(args.replicas);
 const BIN = resolve(import.meta.dirname, '../bin/toolkit.js');
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((ok) => s.close(ok));
-  return port;
-}
 
 function toolkit(cwd: string, argv: string[]) {
   return run(process.execPath, [BIN, ...argv], { cwd, maxBuffer: 64 * 1024 * 1024 });

@@ -3,6 +3,7 @@
 import { createServer } from 'node:net';
 import { type RegistryConfig, startRegistry } from '../../services/registry/index.ts';
 import { runTrainer, type TrainerResult, trainerConfigFromEnv } from '../../services/trainer/index.ts';
+import { freePort } from './net.ts';
 
 export interface StorageEndpoint {
   url: string;
@@ -99,11 +100,5 @@ export function mlflowCaller(registry: { url: string; token: string }): MlflowCa
   };
 }
 
-/** A loopback port nothing listens on: bind one, note it, release it. */
-export async function closedLoopbackPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+/** A loopback port nothing listens on. */
+export const closedLoopbackPort = freePort;

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VALID_INSTANCE as INSTANCE } from '../fixtures/inference-app.ts';
+import { freePort } from '../helpers/net.ts';
 
 const run = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '../../bin/toolkit.js');
@@ -18,14 +19,6 @@ let composeFile: string;
 
 const compose = (args: string[]) =>
   run('docker-compose', ['-p', project, '-f', composeFile, ...args], { cwd, maxBuffer: 32 * 1024 * 1024 });
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise((ok) => s.close(ok));
-  return p;
-}
 
 beforeAll(async () => {
   cwd = await mkdtemp(join(tmpdir(), 'toolkit-hand-'));

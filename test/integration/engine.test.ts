@@ -20,6 +20,7 @@ import { loadOrCreateSecrets } from '../../toolkit/secrets.ts';
 import { loadSpec } from '../../toolkit/spec/index.ts';
 import { type ServiceDef, serviceDefs } from '../../toolkit/spec/service-defs.ts';
 import type { StackSpec } from '../../toolkit/spec/types.ts';
+import { freePort } from '../helpers/net.ts';
 
 const run = promisify(execFile);
 const project = `tkit-${randomBytes(4).toString('hex')}`;
@@ -27,14 +28,6 @@ let cwd = '';
 let docker: DockerClient;
 let spec: StackSpec;
 let base: Omit<UpContext, 'spec' | 'defs'>;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 function upWith(replicas: number, change: Partial<StackSpec> = {}, patch?: (defs: ServiceDef[]) => void) {
   const s = { ...spec, ...change, replicas };

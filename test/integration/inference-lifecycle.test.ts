@@ -8,6 +8,7 @@ import { startRegistry } from '../../services/registry/index.ts';
 import { startStorage } from '../../services/storage/index.ts';
 import { getJson, predict, VALID_INSTANCE, waitFor } from '../fixtures/inference-app.ts';
 import { inferenceEnv } from '../helpers/inference-env.ts';
+import { freePort } from '../helpers/net.ts';
 import { startTestRegistry, type TestRegistry, trainInto } from '../helpers/registry.ts';
 import { startTestStorage, type TestStorage } from '../helpers/storage.ts';
 
@@ -117,15 +118,6 @@ describe('SIGTERM', () => {
     expect(await stuck).toBe('connection closed');
   });
 });
-
-/** A loopback port nobody listens on (bound and released), to start a dependency on later. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 async function startInProcess(env: Record<string, string>): Promise<InferenceHandle> {
   const handle = await startInference(inferenceConfigFromEnv({ ...env, LOG_LEVEL: 'silent', DRAIN_DELAY_MS: '0' }));

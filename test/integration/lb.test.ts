@@ -24,6 +24,7 @@ import { silentProgress } from '../../toolkit/progress.ts';
 import type { LbHealth } from '../../toolkit/render/lb-health.ts';
 import { loadOrCreateSecrets } from '../../toolkit/secrets.ts';
 import { loadSpec, type StackSpec, serviceDefs } from '../../toolkit/spec/index.ts';
+import { freePort } from '../helpers/net.ts';
 import { startLoad } from './lb-load.ts';
 
 const exec = promisify(execFile);
@@ -34,14 +35,6 @@ let docker: DockerClient;
 let spec: StackSpec;
 let base: Omit<UpContext, 'spec' | 'defs'>;
 let url = '';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** Runs an lb command function as the CLI would, returning what it printed. */
 async function lb(kind: 'strategy', name: string | undefined, opts?: Record<string, unknown>): Promise<string>;

@@ -11,6 +11,9 @@ import { down } from '../../toolkit/engine/index.ts';
 import { listProjectContainers } from '../../toolkit/engine/query.ts';
 import { loadSpec } from '../../toolkit/spec/index.ts';
 import type { StackSpec } from '../../toolkit/spec/types.ts';
+import { freePort } from '../helpers/net.ts';
+
+export { freePort };
 
 export const BIN = resolve(import.meta.dirname, '../../bin/toolkit.js');
 
@@ -31,14 +34,6 @@ export interface CliRun {
   pid: number;
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
   kill(signal: NodeJS.Signals): void;
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 export async function startStack(prefix: string, replicas: number): Promise<TestStack> {
