@@ -207,5 +207,6 @@ function loadOptions(cmd: Command): Command {
     .option('--users <n>', 'virtual users: closed model (default 10)')
     .option('--rate <n>', 'arrivals per second: open model (not with --users)')
     .option('--duration <d>', 'how long to load, e.g. 30s (default 30s; sweep 20s)')
-    .option('--batch <n>', 'instances per /predict request (default 1)');
+    .option('--batch <n>', 'instances per /predict request (default 1)')
+    .option('--generators <k>', 'k6 processes sharing the load, merged into one result (1..16, default 1)');
 }

@@ -15,6 +15,8 @@ export interface LoadtestFlags {
   json?: boolean;
   /** Base URL to load instead of the stack's load balancer (e.g. one replica); loopback only. */
   target?: string;
+  /** k6 processes sharing the load (execution segments), merged into one result; default 1. */
+  generators?: string;
 }
 
 function int(problems: string[], flag: string, raw: string | undefined): number | undefined {
@@ -39,6 +41,8 @@ export function loadtestOptions(flags: LoadtestFlags, port: number): LoadtestOpt
     thresholds: flags.threshold ?? [],
     baseUrl: flags.target ?? `http://127.0.0.1:${port}`,
   };
+  const generators = int(problems, '--generators', flags.generators);
+  if (generators !== undefined) opts.generators = generators;
   if (problems.length > 0) throw new UsageError(problems.join('\n'), 'see toolkit loadtest --help');
   validateOptions(opts);
   return opts;

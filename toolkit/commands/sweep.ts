@@ -23,6 +23,7 @@ export interface SweepFlags {
   rate?: string;
   duration?: string;
   batch?: string;
+  generators?: string;
   json?: boolean;
   /** Where run directories go, relative to cwd (default `results`). */
   resultsDir?: string;
@@ -41,7 +42,21 @@ export async function sweepCommand(
   io: CommandIO,
   makeDeps: SweepDepsFactory = liveSweepDeps,
 ): Promise<void> {
-  const { replicas, repeat, warmup, slo, scenario, users, rate, duration, batch, json, resultsDir, ...specOpts } = opts;
+  const {
+    replicas,
+    repeat,
+    warmup,
+    slo,
+    scenario,
+    users,
+    rate,
+    duration,
+    batch,
+    generators,
+    json,
+    resultsDir,
+    ...specOpts
+  } = opts;
   const spec = await specFromOptions(specOpts, io);
   const counts = parseCounts(replicas ?? defaultCounts(spec.maxReplicas), spec.maxReplicas);
   const repeatN = parseRepeat(repeat, SWEEP_DEFAULTS.repeat);
@@ -52,7 +67,7 @@ export async function sweepCommand(
   const results = resolve(io.cwd, resultsDir ?? 'results');
   const runId = makeSweepRunId(results);
   const load = loadtestOptions(
-    { scenario, users, rate, duration: duration ?? SWEEP_DEFAULTS.duration, batch },
+    { scenario, users, rate, duration: duration ?? SWEEP_DEFAULTS.duration, batch, generators },
     spec.port,
   );
   // Each k6 run keeps its own directory inside the sweep's, so one run id holds the whole experiment.

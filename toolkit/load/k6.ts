@@ -64,6 +64,8 @@ export interface K6Exit {
 export interface K6Process {
   pid: number;
   exited: Promise<K6Exit>;
+  /** SIGTERM now (SIGKILL 10 s later if it is still there): for siblings of a generator that failed. */
+  stop(): void;
 }
 
 const RUNNING = /^running \(([^)]*)\), (\d+)\/(\d+) VUs, (\d+) complete/;
@@ -95,10 +97,12 @@ export function startK6(
     watch(d);
   });
   const ticker = setInterval(() => opts.onProgress({ line: latest }), opts.everyMs);
-  const deadline = setTimeout(() => {
+  const stop = () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-  }, opts.deadlineMs);
+    setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), 10_000).unref();
+  };
+  const deadline = setTimeout(stop, opts.deadlineMs);
   const exited = new Promise<K6Exit>((resolve, reject) => {
     child.on('error', (e) => {
       clearInterval(ticker);
@@ -115,5 +119,5 @@ export function startK6(
       resolve({ code, signal, stdout, stderr, stderrTail: tail });
     });
   });
-  return { pid: child.pid, exited };
+  return { pid: child.pid, exited, stop };
 }

@@ -63,17 +63,21 @@ export async function clockTicks(): Promise<number> {
 }
 
 /**
- * Samples a child's CPU ticks every second while it runs (its /proc entry is gone once it exits, so the last
- * sample stands for the total), and the host's idle time from start to stop.
+ * Samples children's CPU ticks every second while they run (a /proc entry is gone once its process exits, so the
+ * last sample stands for the total), and the host's idle time from start to stop. Several PIDs (K k6 processes
+ * sharing one load) add up: the result is their CPU together, in percent of one core.
  */
 export class GeneratorSampler {
   private hostStart: HostCpu | null = null;
-  private lastTicks: number | null = null;
+  private readonly pids: number[];
+  private readonly lastTicks = new Map<number, number>();
+  private readonly sampledAt = new Map<number, number>();
   private timer?: NodeJS.Timeout;
   private startedAt = 0;
-  private sampledAt = 0;
 
-  constructor(private readonly pid: number) {}
+  constructor(pid: number | number[]) {
+    this.pids = Array.isArray(pid) ? pid : [pid];
+  }
 
   async start(): Promise<void> {
     this.startedAt = Date.now();
@@ -82,23 +86,33 @@ export class GeneratorSampler {
   }
 
   private async sample(): Promise<void> {
-    const ticks = await readProcessTicks(this.pid);
-    if (ticks !== null) {
-      this.lastTicks = ticks;
-      this.sampledAt = Date.now();
-    }
+    await Promise.all(
+      this.pids.map(async (pid) => {
+        const ticks = await readProcessTicks(pid);
+        if (ticks !== null) {
+          this.lastTicks.set(pid, ticks);
+          this.sampledAt.set(pid, Date.now());
+        }
+      }),
+    );
   }
 
-  /** Call just before the child exits is observed, or right after; returns the averages over the run. */
-  async stop(): Promise<{ cpuPercent: number | null; hostIdlePercent: number | null }> {
+  /** Call just before the children's exit is observed, or right after; returns the averages over the run. */
+  async stop(): Promise<{ cpuPercent: number | null; hostIdlePercent: number | null; perProcess: (number | null)[] }> {
     clearInterval(this.timer);
     await this.sample();
     const hostEnd = await readHostCpu();
     const hz = await clockTicks();
-    const seconds = (this.sampledAt - this.startedAt) / 1000;
+    const perProcess = this.pids.map((pid) => {
+      const ticks = this.lastTicks.get(pid);
+      const seconds = ((this.sampledAt.get(pid) ?? 0) - this.startedAt) / 1000;
+      return ticks !== undefined && seconds > 0 ? (ticks / hz / seconds) * 100 : null;
+    });
+    const known = perProcess.filter((c): c is number => c !== null);
     return {
-      cpuPercent: this.lastTicks !== null && seconds > 0 ? (this.lastTicks / hz / seconds) * 100 : null,
+      cpuPercent: known.length === perProcess.length ? known.reduce((a, b) => a + b, 0) : null,
       hostIdlePercent: this.hostStart && hostEnd ? idlePercent(this.hostStart, hostEnd) : null,
+      perProcess,
     };
   }
 }

@@ -30,6 +30,15 @@ export function renderResult(r: LoadtestResult): string {
       `  ${i === 0 ? 'thresholds  ' : '            '} ${t.ok ? 'PASS' : 'FAIL'}  ${t.metric}: ${t.expression}`,
     );
   });
+  if (r.generators !== undefined && r.generators > 1) {
+    lines.push(
+      `  generators   ${r.generators} k6 processes; thresholds judged on their merged samples, not by each k6`,
+    );
+    for (const run of r.generatorRuns ?? []) {
+      const cpu = run.cpuPercent === null ? 'CPU unknown' : `CPU ${run.cpuPercent.toFixed(0)}%`;
+      lines.push(`               ${run.index}: segment ${run.segment}  ${run.requests} requests  ${cpu}`);
+    }
+  }
   lines.push(`  generator    ${g.trusted ? 'TRUSTED' : 'UNTRUSTED'} (${usage})`);
   for (const reason of g.reasons) lines.push(`               - ${reason}`);
   lines.push(`  results      ${r.dir}`);

@@ -61,7 +61,8 @@ export function toShares(counts: Map<string, number>): ReplicaShare[] {
     .map(([replica, requests]) => ({ replica, requests, share: total > 0 ? requests / total : 0 }));
 }
 
-export async function perReplicaFromCsv(file: string): Promise<ReplicaShare[]> {
+/** The lines of a k6 CSV time series, gunzipped when the name ends in .gz. */
+export function csvLines(file: string): AsyncIterable<string> {
   const input = createReadStream(file);
   let stream: Readable = input;
   if (file.endsWith('.gz')) {
@@ -70,6 +71,9 @@ export async function perReplicaFromCsv(file: string): Promise<ReplicaShare[]> {
     input.on('error', (e) => gunzip.destroy(e));
     stream = input.pipe(gunzip);
   }
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  return toShares(await countReplicas(lines));
+  return createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+}
+
+export async function perReplicaFromCsv(file: string): Promise<ReplicaShare[]> {
+  return toShares(await countReplicas(csvLines(file)));
 }

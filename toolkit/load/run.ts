@@ -1,19 +1,22 @@
 // runLoadtest: validate → run k6 on one scenario → collect its summary, time series and the generator's health
 // into results/<run-id>/ → one LoadtestResult. Threshold failures are data here; the CLI decides the exit code.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { RuntimeError, UsageError } from '../errors.ts';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RuntimeError } from '../errors.ts';
 import type { Progress } from '../progress.ts';
 import type { StackSpec } from '../spec/types.ts';
+import { runGenerators } from './generators.ts';
 import { findK6, k6Version, startK6 } from './k6.ts';
+import { FILES, k6Args } from './k6-args.ts';
 import { GeneratorSampler } from './proc.ts';
 import { perReplicaFromCsv } from './replicas.ts';
-import { machineInfo, makeRunId } from './run-info.ts';
+import { createRunDir, readSummary } from './run-dir.ts';
+import { machineInfo } from './run-info.ts';
 import { LOADTESTS_DIR, scriptPath } from './scenarios.ts';
-import { extractSummary, isK6Summary } from './summary.ts';
+import { extractSummary } from './summary.ts';
 import { judgeGenerator } from './trust.ts';
 import type { LoadtestOptions, LoadtestResult } from './types.ts';
-import { type ValidOptions, validateOptions } from './validate.ts';
+import { validateOptions } from './validate.ts';
 
 export interface LoadtestContext {
   progress: Progress;
@@ -25,54 +28,9 @@ export interface LoadtestContext {
   scriptsDir?: string;
 }
 
-const TREND_STATS = 'avg,min,med,max,p(50),p(90),p(95),p(99)';
-const FILES = { summary: 'summary.json', timeseries: 'timeseries.csv.gz', stdout: 'k6-stdout.txt', log: 'k6.log' };
-
-function k6Args(v: ValidOptions, dir: string, script: string): string[] {
-  const env: Record<string, string> = {
-    BASE_URL: v.baseUrl,
-    DURATION: v.duration,
-    BATCH: String(v.batch),
-    THRESHOLDS: JSON.stringify(v.thresholds),
-    SUMMARY_FILE: join(dir, FILES.summary),
-  };
-  if (v.vus !== undefined) env.VUS = String(v.vus);
-  if (v.rate !== undefined) env.RATE = String(v.rate);
-  return [
-    'run',
-    '--no-usage-report',
-    '--no-color',
-    // No REST API server: parallel runs would fight over its default port, and nothing here uses it.
-    '--address',
-    '',
-    // The user's shell may hold VUS or RATE; only what we pass with -e may reach the script.
-    '--include-system-env-vars=false',
-    '--summary-trend-stats',
-    TREND_STATS,
-    '--out',
-    `csv=${join(dir, FILES.timeseries)}`,
-    ...Object.entries(env).flatMap(([k, val]) => ['-e', `${k}=${val}`]),
-    script,
-  ];
-}
-
-async function createRunDir(cwd: string, v: ValidOptions): Promise<{ runId: string; dir: string }> {
-  const runId = v.runId ?? makeRunId();
-  const dir = resolve(cwd, v.resultsDir, runId);
-  await mkdir(resolve(cwd, v.resultsDir), { recursive: true });
-  try {
-    await mkdir(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new UsageError(`results for run ${runId} already exist in ${dir}`, 'pick another run id');
-    }
-    throw e;
-  }
-  return { runId, dir };
-}
-
 export async function runLoadtest(opts: LoadtestOptions, ctx: LoadtestContext): Promise<LoadtestResult> {
   const v = validateOptions(opts);
+  if (v.generators !== undefined) return runGenerators(opts, v, ctx);
   const env = ctx.env ?? process.env;
   const bin = await findK6(env);
   const version = await k6Version(bin);
@@ -142,15 +100,4 @@ export async function runLoadtest(opts: LoadtestOptions, ctx: LoadtestContext): 
   await writeFile(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
   if (!generator.trusted) ctx.progress.warn(`UNTRUSTED result: ${generator.reasons.join('; ')}`);
   return result;
-}
-
-async function readSummary(file: string) {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    throw new RuntimeError(`k6 wrote no readable summary at ${file}`, 'does the scenario export handleSummary?', e);
-  }
-  if (!isK6Summary(parsed)) throw new RuntimeError(`${file} is not a k6 summary (no metrics)`);
-  return parsed;
 }

@@ -21,6 +21,8 @@ export interface LoadtestOptions {
   runId?: string;
   /** Where run directories go, relative to cwd; default `results`. */
   resultsDir?: string;
+  /** k6 processes sharing the load through execution segments, 1..16; default 1 (one k6, as always). */
+  generators?: number;
 }
 
 export interface Latency {
@@ -75,4 +77,31 @@ export interface LoadtestResult {
   perReplica: ReplicaShare[];
   thresholds: ThresholdResult[];
   generator: GeneratorHealth;
+  /** k6 processes merged into this result; absent means one (then every figure is k6's own). */
+  generators?: number;
+  /**
+   * Who judged the thresholds: `k6` (one process: k6's own verdict) or `merged` (K processes: the toolkit
+   * evaluated k6's threshold expressions over the merged samples; each k6's own verdict saw only its slice).
+   * Absent means `k6`.
+   */
+  thresholdVerdict?: 'k6' | 'merged';
+  /** One entry per k6 process when `generators` > 1. */
+  generatorRuns?: GeneratorRun[];
+}
+
+/** What one of K k6 processes did, as its own summary and /proc saw it. */
+export interface GeneratorRun {
+  index: number;
+  /** k6's --execution-segment, e.g. `1/2:1`. */
+  segment: string;
+  /** results/<run-id>/generators/<index>. */
+  dir: string;
+  requests: number;
+  rps: number;
+  droppedIterations: number;
+  /** CPU of this k6 process, percent of one core. */
+  cpuPercent: number | null;
+  k6Exit: { code: number | null; signal: string | null };
+  /** k6's own verdict on its slice alone; informative only, never the exit code. */
+  k6ThresholdsOk: boolean;
 }

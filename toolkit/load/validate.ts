@@ -21,7 +21,12 @@ export interface ValidOptions {
   thresholds: Record<string, string[]>;
   runId?: string;
   resultsDir: string;
+  /** Set only when more than one k6 process shares the load, so one-generator runs record what they always did. */
+  generators?: number;
 }
+
+/** More k6 processes than this on one machine only make them fight over its cores. */
+export const MAX_GENERATORS = 16;
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$/;
 
@@ -43,6 +48,7 @@ export function validateOptions(opts: LoadtestOptions): ValidOptions {
   intIn(problems, '--users', opts.users, LIMITS.vus);
   intIn(problems, '--rate', opts.rate, LIMITS.rate);
   intIn(problems, '--batch', opts.batch, LIMITS.batch);
+  intIn(problems, '--generators', opts.generators, MAX_GENERATORS);
 
   const model: LoadModel =
     opts.rate !== undefined ? 'open' : opts.users !== undefined ? 'closed' : (info?.defaultModel ?? 'closed');
@@ -53,6 +59,8 @@ export function validateOptions(opts: LoadtestOptions): ValidOptions {
         : `scenario ${opts.scenario} is open-model only; use --rate instead of --users`,
     );
   }
+
+  checkSplit(problems, opts, model);
 
   const durationMs = parseDurationMs(opts.duration);
   if (typeof durationMs !== 'number') problems.push(`--duration: ${durationMs.error}`);
@@ -97,5 +105,21 @@ export function validateOptions(opts: LoadtestOptions): ValidOptions {
     thresholds: parsed.length > 0 ? toK6Thresholds(parsed) : DEFAULT_THRESHOLDS,
     runId: opts.runId,
     resultsDir: opts.resultsDir ?? 'results',
+    ...(opts.generators !== undefined && opts.generators > 1 ? { generators: opts.generators } : {}),
   };
+}
+
+/**
+ * k6 splits VUs between execution segments in whole VUs (5 VUs over 2 segments: 3 and 2), so fewer VUs than
+ * generators leaves a k6 with nothing to do; the open model's VU pool (at least the rate) splits the same way.
+ */
+function checkSplit(problems: string[], opts: LoadtestOptions, model: LoadModel): void {
+  const k = opts.generators;
+  if (k === undefined || !Number.isInteger(k) || k <= 1) return;
+  if (model === 'closed' && (opts.users ?? DEFAULT_USERS) < k) {
+    problems.push(`--generators ${k} needs at least ${k} --users (k6 splits whole VUs between generators)`);
+  }
+  if (model === 'open' && (opts.rate ?? DEFAULT_RATE) < k) {
+    problems.push(`--generators ${k} needs a --rate of at least ${k} (each generator needs a VU of its own)`);
+  }
 }

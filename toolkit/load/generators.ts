@@ -1,0 +1,159 @@
+// runGenerators: one scenario shared by K local k6 processes, each running its own --execution-segment slice into
+// results/<run-id>/generators/<i>/, then ONE merged result in results/<run-id>/ that reports, sweeps and the gate
+// read like any other. Every k6 judged only its slice, so the verdict is computed again over the merged samples
+// and k6's own per-process verdicts never decide the outcome.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { RuntimeError } from '../errors.ts';
+import { findK6, type K6Exit, type K6Process, k6Version, startK6 } from './k6.ts';
+import { executionSegments, FILES, k6Args } from './k6-args.ts';
+import { mergeGenerators, readGeneratorCsv, wantedMetrics } from './merge.ts';
+import { GeneratorSampler } from './proc.ts';
+import { csvLines, toShares } from './replicas.ts';
+import type { LoadtestContext } from './run.ts';
+import { createRunDir, readSummary } from './run-dir.ts';
+import { machineInfo } from './run-info.ts';
+import { LOADTESTS_DIR, scriptPath } from './scenarios.ts';
+import { extractSummary, type K6Summary } from './summary.ts';
+import { judgeGenerator } from './trust.ts';
+import type { GeneratorRun, LoadtestOptions, LoadtestResult } from './types.ts';
+import type { ValidOptions } from './validate.ts';
+
+export const GENERATORS_DIR = 'generators';
+
+export async function runGenerators(
+  opts: LoadtestOptions,
+  v: ValidOptions,
+  ctx: LoadtestContext,
+): Promise<LoadtestResult> {
+  const k = v.generators ?? 1;
+  const env = ctx.env ?? process.env;
+  const bin = await findK6(env);
+  const version = await k6Version(bin);
+  const { runId, dir } = await createRunDir(ctx.cwd, v);
+  const script = scriptPath(v.scenario, ctx.scriptsDir ?? LOADTESTS_DIR);
+  const slices = executionSegments(k).map((seg, index) => {
+    const gdir = join(dir, GENERATORS_DIR, String(index));
+    return { index, segment: seg.segment, dir: gdir, args: k6Args(v, gdir, script, seg) };
+  });
+  for (const s of slices) await mkdir(s.dir, { recursive: true });
+  const load = v.model === 'open' ? `${v.rate} arrivals/s` : `${v.vus} VUs`;
+
+  if (ctx.spec) await writeFile(join(dir, 'spec.json'), `${JSON.stringify(ctx.spec, null, 2)}\n`);
+  const runInfo = {
+    runId,
+    startedAt: new Date().toISOString(),
+    options: opts,
+    resolved: v,
+    replicas: ctx.spec?.replicas ?? null,
+    machine: machineInfo(version),
+    generators: k,
+    thresholdVerdict: 'merged',
+    commands: slices.map((s) => [bin, ...s.args]),
+  };
+  const writeRunInfo = (extra: object) =>
+    writeFile(join(dir, 'run.json'), `${JSON.stringify({ ...runInfo, ...extra }, null, 2)}\n`);
+  await writeRunInfo({});
+
+  ctx.progress.step(`k6 ${v.scenario}: ${load} for ${v.duration} against ${v.baseUrl}, ${k} generators (run ${runId})`);
+  const t0 = Date.now();
+  const procs: K6Process[] = [];
+  try {
+    for (const s of slices) {
+      procs.push(
+        startK6(bin, s.args, {
+          env: { PATH: env.PATH, HOME: env.HOME, K6_NO_USAGE_REPORT: 'true' },
+          cwd: ctx.cwd,
+          deadlineMs: v.durationMs + 60_000,
+          everyMs: 5000,
+          // One status line is enough to show the run moves; the others print the same shape for their slice.
+          onProgress: (p) => {
+            if (s.index !== 0) return;
+            const line = p.line ?? `k6 ${v.scenario}: ${((Date.now() - t0) / 1000).toFixed(0)}s elapsed`;
+            ctx.progress.info(`[generator 0 of ${k}] ${line}`);
+          },
+        }),
+      );
+    }
+  } catch (e) {
+    for (const p of procs) p.stop();
+    await Promise.allSettled(procs.map((p) => p.exited));
+    throw e;
+  }
+  const sampler = new GeneratorSampler(procs.map((p) => p.pid));
+  await sampler.start();
+  const exits = await Promise.allSettled(procs.map((p) => p.exited));
+  const usage = await sampler.stop();
+  const k6Exits: K6Exit[] = [];
+  for (const [i, e] of exits.entries()) {
+    if (e.status === 'rejected') throw e.reason;
+    k6Exits.push(e.value);
+    await writeFile(join(slices[i].dir, FILES.stdout), e.value.stdout);
+    await writeFile(join(slices[i].dir, FILES.log), e.value.stderr);
+  }
+  await writeRunInfo({
+    finishedAt: new Date().toISOString(),
+    k6Exits: k6Exits.map((e) => ({ code: e.code, signal: e.signal })),
+  });
+  // 0 and 99 (thresholds crossed on that slice) are both a finished run; anything else lost part of the load.
+  const failed = k6Exits.findIndex((e) => e.code !== 0 && e.code !== 99);
+  if (failed >= 0) {
+    const e = k6Exits[failed];
+    const why = e.signal ? `was stopped (${e.signal}) after ${v.durationMs / 1000 + 60}s` : `exited ${e.code}`;
+    throw new RuntimeError(
+      `k6 generator ${failed} of ${k} ${why} running ${v.scenario}:\n  ${e.stderrTail.join('\n  ')}`,
+      `full log: ${join(slices[failed].dir, FILES.log)}`,
+    );
+  }
+
+  const summaries: K6Summary[] = [];
+  for (const s of slices) summaries.push(await readSummary(join(s.dir, FILES.summary)));
+  const wanted = wantedMetrics(v.thresholds);
+  const parts = await Promise.all(
+    slices.map(async (s, i) => {
+      const file = join(s.dir, FILES.timeseries);
+      try {
+        return await readGeneratorCsv(csvLines(file), wanted, (summaries[i].state?.testRunDurationMs ?? 0) / 1000);
+      } catch (e) {
+        throw new RuntimeError(`could not read k6's time series ${file}: ${(e as Error).message}`);
+      }
+    }),
+  );
+  const merged = mergeGenerators(parts, v.thresholds);
+  // summary.json stays where single runs keep it, in k6's shape, marked as the toolkit's merge rather than k6's.
+  const mergedSummary = { ...merged.summary, merged: { generators: k, from: slices.map((s) => relative(dir, s.dir)) } };
+  await writeFile(join(dir, FILES.summary), `${JSON.stringify(mergedSummary, null, 2)}\n`);
+  const figures = extractSummary(merged.summary);
+  const generator = judgeGenerator({ ...usage, droppedIterations: figures.droppedIterations });
+  const generatorRuns: GeneratorRun[] = slices.map((s, i) => {
+    const own = extractSummary(summaries[i]);
+    return {
+      index: s.index,
+      segment: s.segment,
+      dir: s.dir,
+      requests: own.requests,
+      rps: own.rps,
+      droppedIterations: own.droppedIterations,
+      cpuPercent: usage.perProcess[i] ?? null,
+      k6Exit: { code: k6Exits[i].code, signal: k6Exits[i].signal },
+      k6ThresholdsOk: own.thresholds.every((t) => t.ok),
+    };
+  });
+  const result: LoadtestResult = {
+    runId,
+    dir,
+    model: v.model,
+    scenario: v.scenario,
+    ...(v.vus !== undefined ? { vus: v.vus } : {}),
+    ...(v.rate !== undefined ? { rate: v.rate } : {}),
+    ...figures,
+    perReplica: toShares(merged.replicas),
+    generator,
+    generators: k,
+    thresholdVerdict: 'merged',
+    generatorRuns,
+  };
+  await writeFile(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+  if (!generator.trusted) ctx.progress.warn(`UNTRUSTED result: ${generator.reasons.join('; ')}`);
+  return result;
+}
