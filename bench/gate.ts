@@ -1,11 +1,11 @@
 // Validates the regression gate: how often it fails a build compared with itself (A/A), and how often it catches an
-// injected slowdown. Storage, registry and trainer run in this process; every inference service is its own child
+// injected throughput regression. Storage, registry and trainer run in this process; every inference service is its own child
 // process (the esbuild bundle the image runs) with SLOWDOWN_PCT set; k6 (runLoadtest) loads them exactly as
 // `toolkit gate` does with regression.compare. Default: both services loaded at once (simultaneous), requests per
 // CPU-second read from their /metrics in 1 s windows of one run per round (paired: the machine's noise is common
 // to both sides); --mode interleaved --metric rps --window 0 gives the classic A B B A short runs of raw req/s.
 //
-//   npx tsx bench/gate.ts [--comparisons 20] [--slowdowns 0,10,25] [--samples 5] [--window 1] [--duration 2s]
+//   npx tsx bench/gate.ts [--comparisons 20] [--regressions 0,10,25] [--samples 5] [--window 1] [--duration 2s]
 //                         [--users 16] [--batch 50] [--max-regression 5%] [--max-rounds 2]
 //                         [--mode simultaneous|interleaved] [--metric rps-per-cpu|rps] [--json]
 //
@@ -33,7 +33,7 @@ import { silentProgress } from '../toolkit/progress.ts';
 const { values: args } = parseArgs({
   options: {
     comparisons: { type: 'string', default: '20' },
-    slowdowns: { type: 'string', default: '0,10,25' },
+    regressions: { type: 'string', default: '0,10,25' },
     samples: { type: 'string', default: '5' },
     duration: { type: 'string', default: '2s' },
     users: { type: 'string', default: '16' },
@@ -47,7 +47,9 @@ const { values: args } = parseArgs({
   },
 });
 const COMPARISONS = Number(args.comparisons);
-const SLOWDOWNS = String(args.slowdowns).split(',').map(Number);
+const SLOWDOWNS = String(args.regressions).split(',').map(Number);
+/** SLOWDOWN_PCT that takes r % off the throughput per CPU-second: each instance costs 1/(1 − r) as much. */
+const slowdownPctFor = (r: number) => (100 * r) / (100 - r);
 const ROOT = new URL('../', import.meta.url).pathname;
 const POOL = 3;
 const MODE = args.mode === 'interleaved' ? 'interleaved' : 'simultaneous';
@@ -119,7 +121,7 @@ async function main(): Promise<void> {
         DRAIN_DELAY_MS: '0',
         POLL_INTERVAL_MS: '600000',
         REPLICA_ID: id,
-        SLOWDOWN_PCT: String(slowdown),
+        SLOWDOWN_PCT: String(slowdownPctFor(slowdown)),
       });
       // Two processes of one build differ by up to ~10 % in CPU per request (JIT and memory-layout luck, which core
       // they land on), and CI compares freshly started processes. So every comparison draws its processes from a
@@ -193,7 +195,7 @@ async function main(): Promise<void> {
         }
         const count = (v: string) => outcomes.filter((o) => o.judgement.verdict === v).length;
         rows.push({
-          slowdownPct: s,
+          regressionPct: s,
           comparisons: outcomes.length,
           fail: count('fail'),
           pass: count('pass'),
@@ -220,7 +222,7 @@ function print(rows: Array<Record<string, number>>, minutes: number): void {
     return;
   }
   const cols = [
-    'slowdownPct',
+    'regressionPct',
     'comparisons',
     'fail',
     'pass',
@@ -237,10 +239,10 @@ function print(rows: Array<Record<string, number>>, minutes: number): void {
       `per side per round, ≤ ${args['max-rounds']} rounds, tolerated ${args['max-regression']}; total ${minutes.toFixed(1)} min\n`,
   );
   for (const row of table) process.stdout.write(`${row.map((v, i) => v.padStart(widths[i])).join('  ')}\n`);
-  const aa = rows.find((r) => r.slowdownPct === 0);
+  const aa = rows.find((r) => r.regressionPct === 0);
   if (aa) process.stdout.write(`A/A false fails: ${aa.fail} of ${aa.comparisons}\n`);
-  for (const r of rows.filter((x) => x.slowdownPct > 0)) {
-    process.stdout.write(`${r.slowdownPct}% slowdown caught: ${r.fail} of ${r.comparisons}\n`);
+  for (const r of rows.filter((x) => x.regressionPct > 0)) {
+    process.stdout.write(`${r.regressionPct}% regression caught: ${r.fail} of ${r.comparisons}\n`);
   }
 }
 

@@ -17,7 +17,7 @@ import {
   readySchema,
   validationErrorSchema,
 } from './schemas.ts';
-import { burnCpu, MovingAverage } from './slowdown.ts';
+import { burnCpu, CpuCostMeter, cpuMs } from './slowdown.ts';
 
 function tooManyInstances(max: number) {
   return { loc: ['body', 'instances'], msg: `List should have at most ${max} items`, type: 'too_long' };
@@ -86,7 +86,7 @@ export async function buildApp(
   let inflight = 0;
   metrics.inflightSource = () => inflight;
   const slowdown = cfg.slowdownPct / 100;
-  const baseCost = new MovingAverage(0.1);
+  const cost = new CpuCostMeter();
 
   app.post<{ Body: { instances: PenguinFeatures[] } }>(
     '/predict',
@@ -131,12 +131,12 @@ export async function buildApp(
       inflight++;
       try {
         if (slowdown === 0) return { predictions: loaded.model.predict(request.body.instances), model: loaded.label };
-        const t0 = performance.now();
+        const t0 = cpuMs();
         const predictions = loaded.model.predict(request.body.instances);
         const n = request.body.instances.length;
-        // The base cost is a moving average per instance: one GC pause must not multiply into seconds.
-        const perInstanceMs = baseCost.observe((performance.now() - t0) / n);
-        await burnCpu(perInstanceMs * n * slowdown);
+        // Until the meter has a whole-request figure, the model's own CPU time is the (lower) stand-in.
+        const perInstanceMs = cost.perInstanceMs ?? (cpuMs() - t0) / n;
+        cost.record(n, await burnCpu(perInstanceMs * n * slowdown));
         return { predictions, model: loaded.label };
       } finally {
         inflight--;
