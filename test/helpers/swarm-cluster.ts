@@ -1,0 +1,431 @@
+// A real multi-node Docker Swarm on one machine, for integration tests and benchmarks: one dockerd per node, each in
+// its own network namespace on a private bridge, with its own data-root, exec-root (its own containerd) and socket.
+// The host engine is never switched to swarm mode (other tests share it).
+//
+// Facts of this machine that shape what runs on the cluster (checked, not guessed):
+// - The kernel has no IPVS (CONFIG_IP_VS unset, no modules). Swarm's VIP endpoint mode and the ingress routing mesh
+//   need it: a VIP answers nothing and an ingress-published port refuses connections. Use EndpointSpec
+//   {Mode:'dnsrr'} (service names resolve to task IPs) and publish with a plain container or PublishMode 'host'.
+//   Overlay (vxlan) traffic between nodes works.
+// - The host's FORWARD policy is DROP (Docker's) and bridged frames pass iptables (br_netfilter), so the bridge gets
+//   one ACCEPT rule of its own, removed at teardown.
+// - dockerd is entered into the netns with `nsenter --net` rather than `ip netns exec`, which remounts /sys and
+//   hides the cgroup v1 hierarchies dockerd needs. Its mounts therefore live in the host's mount namespace, under
+//   the cluster's directory, and teardown unmounts them.
+//
+// Addresses (k = the cluster's slot, 1..254, also in every interface name so parallel clusters do not clash):
+// bridge 100.64.k.0/24 (host .1, node i .10+i); node i's docker0 100.(96+i).k.1/24 and local pools
+// 100.(104+i).k.0/24 — shared address space (RFC 6598) that neither the host nor its Docker uses.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Docker from 'dockerode';
+import { ensureImages, LOCAL_BASES } from '../../toolkit/images/index.ts';
+import { silentProgress } from '../../toolkit/progress.ts';
+import { DEFAULT_SPEC } from '../../toolkit/spec/index.ts';
+
+const run = promisify(execFile);
+const MAX_NODES = 8;
+const ENGINE_START_MS = 60_000;
+const NODES_READY_MS = 60_000;
+/** dockerd stops its containers on SIGTERM; past this it is killed and its leftovers with it. */
+const ENGINE_STOP_MS = 20_000;
+
+export interface SwarmNode {
+  name: string;
+  socket: string;
+  ip: string;
+}
+
+export interface SwarmCluster {
+  managerSocket: string;
+  nodes: SwarmNode[];
+  /** The manager's engine. */
+  docker: Docker;
+  /** The manager's address on the private bridge: reachable from the host, where the load balancer is published. */
+  bindIp: string;
+  /** DOCKER_HOST=unix://<managerSocket>, for running the CLI against the cluster. */
+  env: Record<string, string>;
+  /** Stops node i's engine (SIGTERM by PID, KILL after a bound) and ends what it left running: a lost node. */
+  stopNode(i: number): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+interface NodeState extends SwarmNode {
+  index: number;
+  netns: string;
+  hostVeth: string;
+  dir: string;
+  cgroupParent: string;
+  pid?: number;
+}
+
+interface ClusterState {
+  slot: number;
+  root: string;
+  bridge: string;
+  nodes: NodeState[];
+  forwardRuleAdded: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const hostDockerHost = () => process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+const forwardRule = (bridge: string) => [
+  'FORWARD',
+  '-i',
+  bridge,
+  '-o',
+  bridge,
+  '-m',
+  'comment',
+  '--comment',
+  `replica-toolkit swarm test ${bridge}`,
+  '-j',
+  'ACCEPT',
+];
+
+async function sh(cmd: string, args: string[]): Promise<string> {
+  try {
+    return (await run(cmd, args, { maxBuffer: 16 * 2 ** 20 })).stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${(e.stderr ?? e.message).trim()}`);
+  }
+}
+
+/** Claims a slot by creating its directory (atomic), so concurrent clusters never share names or subnets. */
+function claimSlot(): { slot: number; root: string } {
+  const start = 1 + Math.floor(Math.random() * 254);
+  for (let n = 0; n < 254; n++) {
+    const slot = 1 + ((start + n) % 254);
+    const root = `/tmp/rtsw-${slot}`;
+    if (existsSync(`/sys/class/net/rtsw${slot}`)) continue;
+    try {
+      mkdirSync(root);
+      return { slot, root };
+    } catch {
+      // taken by another cluster
+    }
+  }
+  throw new Error('no free swarm-cluster slot under /tmp/rtsw-*');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitExit(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(200);
+  return !isAlive(pid);
+}
+
+function lastLines(file: string, n = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function plumbNode(state: ClusterState, node: NodeState): Promise<void> {
+  const peer = `rtsw${state.slot}c${node.index}`;
+  await sh('ip', ['netns', 'add', node.netns]);
+  await sh('ip', ['link', 'add', node.hostVeth, 'type', 'veth', 'peer', 'name', peer]);
+  await sh('ip', ['link', 'set', node.hostVeth, 'master', state.bridge, 'up']);
+  await sh('ip', ['link', 'set', peer, 'netns', node.netns]);
+  const inNs = (...args: string[]) => sh('ip', ['-n', node.netns, ...args]);
+  await inNs('link', 'set', peer, 'name', 'eth0');
+  await inNs('addr', 'add', `${node.ip}/24`, 'dev', 'eth0');
+  await inNs('link', 'set', 'eth0', 'up');
+  await inNs('link', 'set', 'lo', 'up');
+}
+
+async function startEngine(state: ClusterState, node: NodeState): Promise<void> {
+  const { slot } = state;
+  const i = node.index;
+  mkdirSync(node.dir, { recursive: true });
+  // An empty config file of its own, so a host /etc/docker/daemon.json cannot leak into the node.
+  writeFileSync(join(node.dir, 'daemon.json'), '{}');
+  const log = join(node.dir, 'dockerd.log');
+  const args = [
+    `--net=/var/run/netns/${node.netns}`,
+    // A UTS namespace of its own so each node reports its own hostname (node names in `docker node ls`).
+    'unshare',
+    '--uts',
+    'sh',
+    '-c',
+    'hostname "$0" && exec dockerd "$@"',
+    node.name,
+    '--config-file',
+    join(node.dir, 'daemon.json'),
+    '--data-root',
+    join(node.dir, 'data'),
+    '--exec-root',
+    join(node.dir, 'exec'),
+    '--pidfile',
+    join(node.dir, 'docker.pid'),
+    '-H',
+    `unix://${node.socket}`,
+    '--bip',
+    `100.${96 + i}.${slot}.1/24`,
+    '--default-address-pool',
+    `base=100.${104 + i}.${slot}.0/24,size=28`,
+    '--cgroup-parent',
+    node.cgroupParent,
+    '--shutdown-timeout',
+    '5',
+  ];
+  const fd = openSync(log, 'a');
+  // nsenter, unshare and sh all exec: the child's PID is dockerd's.
+  const child = spawn('nsenter', args, { stdio: ['ignore', fd, fd] });
+  child.unref();
+  node.pid = child.pid;
+  const docker = new Docker({ socketPath: node.socket });
+  const deadline = Date.now() + ENGINE_START_MS;
+  for (;;) {
+    if (node.pid === undefined || !isAlive(node.pid)) {
+      throw new Error(`dockerd of ${node.name} exited while starting:\n${lastLines(log)}`);
+    }
+    if (
+      existsSync(node.socket) &&
+      (await docker.ping().then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
+    if (Date.now() > deadline)
+      throw new Error(`dockerd of ${node.name} not up in ${ENGINE_START_MS} ms:\n${lastLines(log)}`);
+    await sleep(250);
+  }
+}
+
+/** The images `toolkit up` will ask for (same sources, same bases), plus the bases so its image check is a no-op. */
+async function loadImages(state: ClusterState): Promise<void> {
+  const host = new Docker(
+    hostDockerHost().startsWith('unix://') ? { socketPath: hostDockerHost().slice(7) } : undefined,
+  );
+  const images = await ensureImages(host, DEFAULT_SPEC, silentProgress);
+  const tar = join(state.root, 'images.tar');
+  const names = [images.services, images.nginx, LOCAL_BASES.node, LOCAL_BASES.nginx];
+  const present: string[] = [];
+  for (const name of names)
+    if (
+      await host
+        .getImage(name)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        )
+    )
+      present.push(name);
+  await sh('docker', ['-H', hostDockerHost(), 'save', '-o', tar, ...present]);
+  await Promise.all(state.nodes.map((n) => sh('docker', ['-H', `unix://${n.socket}`, 'load', '-q', '-i', tar])));
+  rmSync(tar, { force: true });
+}
+
+async function formSwarm(state: ClusterState): Promise<Docker> {
+  const [manager, ...workers] = state.nodes;
+  const mgr = new Docker({ socketPath: manager.socket });
+  await mgr.swarmInit({ ListenAddr: `${manager.ip}:2377`, AdvertiseAddr: manager.ip });
+  const swarm = (await mgr.swarmInspect()) as { JoinTokens: { Worker: string } };
+  await Promise.all(
+    workers.map((w) =>
+      new Docker({ socketPath: w.socket }).swarmJoin({
+        ListenAddr: `${w.ip}:2377`,
+        AdvertiseAddr: w.ip,
+        RemoteAddrs: [`${manager.ip}:2377`],
+        JoinToken: swarm.JoinTokens.Worker,
+      }),
+    ),
+  );
+  const deadline = Date.now() + NODES_READY_MS;
+  for (;;) {
+    const nodes = (await mgr.listNodes()) as { Status?: { State?: string } }[];
+    const ready = nodes.filter((n) => n.Status?.State === 'ready').length;
+    if (ready === state.nodes.length) return mgr;
+    if (Date.now() > deadline)
+      throw new Error(`swarm has ${ready}/${state.nodes.length} ready nodes after ${NODES_READY_MS} ms`);
+    await sleep(500);
+  }
+}
+
+/** Every process left in the node's container cgroups (the engine is gone, so these are its orphans). */
+function cgroupPids(node: NodeState): number[] {
+  const pids = new Set<number>();
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const line of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (line) pids.add(Number(line));
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(join(dir, e.name));
+  };
+  walk(join('/sys/fs/cgroup/pids', node.cgroupParent));
+  return [...pids];
+}
+
+/** containerd and shims of this node: their command lines name the node's own directory, nothing else's. */
+function helperPids(node: NodeState): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmd.includes(`${node.dir}/`)) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+async function stopEngine(node: NodeState): Promise<void> {
+  if (node.pid !== undefined && isAlive(node.pid)) {
+    process.kill(node.pid, 'SIGTERM');
+    if (!(await waitExit(node.pid, ENGINE_STOP_MS))) {
+      process.kill(node.pid, 'SIGKILL');
+      await waitExit(node.pid, 5_000);
+    }
+  }
+  node.pid = undefined;
+  for (const pid of [...cgroupPids(node), ...helperPids(node)]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function removeCgroups(node: NodeState): void {
+  for (const ctrl of readdirSync('/sys/fs/cgroup')) {
+    const top = join('/sys/fs/cgroup', ctrl, node.cgroupParent);
+    if (!existsSync(top)) continue;
+    const rmTree = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) rmTree(join(dir, e.name));
+      rmSync(dir, { recursive: false, force: true });
+    };
+    try {
+      rmTree(top);
+    } catch {
+      // rmdir of a cgroup fails while a process is still exiting; the teardown check reports what is left
+    }
+  }
+}
+
+/** Mount points under root, deepest first (overlay2 layers, shm, the engines' netns files). */
+function mountsUnder(root: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m): m is string => Boolean(m) && m.startsWith(`${root}/`))
+    .sort((a, b) => b.length - a.length);
+}
+
+async function teardown(state: ClusterState): Promise<void> {
+  const errors: string[] = [];
+  const attempt = async (what: string, f: () => unknown) => {
+    try {
+      await f();
+    } catch (err) {
+      errors.push(`${what}: ${(err as Error).message}`);
+    }
+  };
+  // Workers leave first so the manager does not wait on them; bounded, since a stopped node cannot answer.
+  await Promise.all(
+    [...state.nodes].reverse().map((n) =>
+      attempt(`leave swarm ${n.name}`, async () => {
+        if (n.pid === undefined) return;
+        const leave = new Docker({ socketPath: n.socket }).swarmLeave({ force: true });
+        await Promise.race([leave.catch(() => undefined), sleep(10_000)]);
+      }),
+    ),
+  );
+  await Promise.all(state.nodes.map((n) => attempt(`stop ${n.name}`, () => stopEngine(n))));
+  for (const m of mountsUnder(state.root)) await attempt(`umount ${m}`, () => sh('umount', ['-l', m]));
+  for (const n of state.nodes) {
+    await attempt(
+      `netns ${n.netns}`,
+      () => existsSync(`/var/run/netns/${n.netns}`) && sh('ip', ['netns', 'del', n.netns]),
+    );
+    await attempt(
+      `veth ${n.hostVeth}`,
+      () => existsSync(`/sys/class/net/${n.hostVeth}`) && sh('ip', ['link', 'del', n.hostVeth]),
+    );
+    removeCgroups(n);
+  }
+  await attempt(
+    `bridge ${state.bridge}`,
+    () => existsSync(`/sys/class/net/${state.bridge}`) && sh('ip', ['link', 'del', state.bridge]),
+  );
+  if (state.forwardRuleAdded)
+    await attempt('iptables rule', () => sh('iptables', ['-D', ...forwardRule(state.bridge)]));
+  await attempt(`rm ${state.root}`, () => rmSync(state.root, { recursive: true, force: true }));
+  if (errors.length) throw new Error(`swarm cluster teardown left things behind:\n${errors.join('\n')}`);
+}
+
+export async function startSwarmCluster(opts: { nodes: number; name?: string }): Promise<SwarmCluster> {
+  if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > MAX_NODES) {
+    throw new Error(`nodes must be an integer from 1 to ${MAX_NODES}, got ${opts.nodes}`);
+  }
+  const { slot, root } = claimSlot();
+  const name = opts.name ?? `rtsw${slot}`;
+  const bridge = `rtsw${slot}`;
+  const state: ClusterState = {
+    slot,
+    root,
+    bridge,
+    forwardRuleAdded: false,
+    nodes: Array.from({ length: opts.nodes }, (_, i) => ({
+      index: i,
+      name: `${name}-n${i}`,
+      ip: `100.64.${slot}.${10 + i}`,
+      netns: `rtsw${slot}n${i}`,
+      hostVeth: `rtsw${slot}h${i}`,
+      dir: join(root, `n${i}`),
+      socket: join(root, `n${i}`, 'docker.sock'),
+      cgroupParent: `/rtsw${slot}n${i}`,
+    })),
+  };
+  try {
+    await sh('ip', ['link', 'add', bridge, 'type', 'bridge']);
+    await sh('ip', ['addr', 'add', `100.64.${slot}.1/24`, 'dev', bridge]);
+    await sh('ip', ['link', 'set', bridge, 'up']);
+    const [chain, ...rule] = forwardRule(bridge);
+    await sh('iptables', ['-I', chain, '1', ...rule]);
+    state.forwardRuleAdded = true;
+    for (const node of state.nodes) await plumbNode(state, node);
+    await Promise.all(state.nodes.map((n) => startEngine(state, n)));
+    // Images load while the swarm forms: both only need the engines.
+    // allSettled: neither may still be running when a failure starts the teardown.
+    const [formed, loaded] = await Promise.allSettled([formSwarm(state), loadImages(state)]);
+    if (formed.status === 'rejected') throw formed.reason;
+    if (loaded.status === 'rejected') throw loaded.reason;
+    const docker = formed.value;
+    const manager = state.nodes[0];
+    return {
+      managerSocket: manager.socket,
+      nodes: state.nodes.map(({ name: n, socket, ip }) => ({ name: n, socket, ip })),
+      docker,
+      bindIp: manager.ip,
+      env: { DOCKER_HOST: `unix://${manager.socket}` },
+      stopNode: async (i: number) => {
+        const node = state.nodes[i];
+        if (!node) throw new Error(`no node ${i} (cluster has ${state.nodes.length})`);
+        await stopEngine(node);
+      },
+      [Symbol.asyncDispose]: () => teardown(state),
+    };
+  } catch (err) {
+    await teardown(state).catch((e: Error) => {
+      (err as Error).message += `\n(and ${e.message})`;
+    });
+    throw err;
+  }
+}
