@@ -17,7 +17,7 @@
 // bridge 100.64.k.0/24 (host .1, node i .10+i); node i's docker0 100.(96+i).k.1/24 and local pools
 // 100.(104+i).k.0/24 — shared address space (RFC 6598) that neither the host nor its Docker uses.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
@@ -303,18 +303,22 @@ async function stopEngine(node: NodeState): Promise<void> {
   }
 }
 
-function removeCgroups(node: NodeState): void {
-  for (const ctrl of readdirSync('/sys/fs/cgroup')) {
-    const top = join('/sys/fs/cgroup', ctrl, node.cgroupParent);
-    if (!existsSync(top)) continue;
-    const rmTree = (dir: string) => {
-      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) rmTree(join(dir, e.name));
-      rmSync(dir, { recursive: false, force: true });
-    };
+/** The node's cgroup directories (rmdir only: a cgroup's files cannot be unlinked); retried while killed processes exit. */
+async function removeCgroups(node: NodeState): Promise<void> {
+  const rmTree = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) rmTree(join(dir, e.name));
+    rmdirSync(dir);
+  };
+  for (let attempt = 1; ; attempt++) {
     try {
-      rmTree(top);
-    } catch {
-      // rmdir of a cgroup fails while a process is still exiting; the teardown check reports what is left
+      for (const ctrl of readdirSync('/sys/fs/cgroup')) {
+        const top = join('/sys/fs/cgroup', ctrl, node.cgroupParent);
+        if (existsSync(top)) rmTree(top);
+      }
+      return;
+    } catch (err) {
+      if (attempt >= 10) throw err;
+      await sleep(300);
     }
   }
 }
@@ -358,7 +362,7 @@ async function teardown(state: ClusterState): Promise<void> {
       `veth ${n.hostVeth}`,
       () => existsSync(`/sys/class/net/${n.hostVeth}`) && sh('ip', ['link', 'del', n.hostVeth]),
     );
-    removeCgroups(n);
+    await attempt(`cgroups ${n.cgroupParent}`, () => removeCgroups(n));
   }
   await attempt(
     `bridge ${state.bridge}`,
