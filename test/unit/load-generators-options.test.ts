@@ -1,10 +1,13 @@
 // --generators: validated 1..16 with the flag named, enough VUs (or arrivals) for every generator, and a
 // one-generator run resolves to exactly what it always did.
 import { describe, expect, it } from 'vitest';
+import { buildCli, type Commands } from '../../toolkit/cli.ts';
+import type { CommandIO } from '../../toolkit/commands/io.ts';
 import { loadtestOptions } from '../../toolkit/commands/loadtest.ts';
 import { UsageError } from '../../toolkit/errors.ts';
 import type { LoadtestOptions } from '../../toolkit/load/types.ts';
 import { validateOptions } from '../../toolkit/load/validate.ts';
+import { silentProgress } from '../../toolkit/progress.ts';
 
 const base: LoadtestOptions = {
   scenario: 'predict',
@@ -50,5 +53,24 @@ describe('--generators', () => {
     expect(loadtestOptions({ generators: '3' }, 8000).generators).toBe(3);
     expect('generators' in loadtestOptions({}, 8000)).toBe(false);
     expect(usage(() => loadtestOptions({ generators: 'two' }, 8000))).toMatch(/--generators: "two" is not a whole/);
+  });
+});
+
+describe('the --generators flag on the command line', () => {
+  it.each(['loadtest', 'sweep'])('reaches %s as given', async (command) => {
+    const seen: unknown[] = [];
+    const record = async (opts: unknown) => {
+      seen.push(opts);
+    };
+    const io: CommandIO = {
+      cwd: '/nowhere',
+      env: {},
+      out: () => {},
+      progress: silentProgress,
+      docker: () => Promise.reject(new Error('no docker in unit tests')),
+    };
+    const program = buildCli(io, { loadtest: record, sweep: record } as unknown as Commands);
+    await program.parseAsync([command, '--generators', '2', '--users', '4'], { from: 'user' });
+    expect(seen).toEqual([{ generators: '2', users: '4' }]);
   });
 });
