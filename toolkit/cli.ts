@@ -40,6 +40,9 @@ export const COMMANDS = {
 };
 export type Commands = typeof COMMANDS;
 
+const ENGINE_HELP =
+  "local (containers on this engine) or swarm (services on a swarm manager); default: the running stack's, else local";
+
 function specOptions(cmd: Command): Command {
   return cmd
     .option('--project <name>', 'project name: labels and container names derive from it (default toolkit)')
@@ -71,17 +74,23 @@ export function buildCli(io: CommandIO = defaultIO(), commands: Commands = COMMA
 
   stackOptions(specOptions(program.command('up')))
     .description('build what is missing and bring the stack up with N inference replicas behind nginx')
+    .option(
+      '--engine <kind>',
+      'local (containers on this engine) or swarm (services on a swarm manager); default local',
+    )
     .option('--json', 'print the resulting status as JSON')
     .action((opts: SpecOptions & { json?: boolean }) => commands.up(opts, io));
 
   specOptions(program.command('down'))
     .description("remove the project's containers and network (and volumes with --volumes)")
     .option('--volumes', 'also remove the named volumes (model registry and artifacts)')
+    .option('--engine <kind>', ENGINE_HELP)
     .option('--json', 'print what was removed as JSON')
     .action((opts: SpecOptions & { volumes?: boolean; json?: boolean }) => commands.down(opts, io));
 
   specOptions(program.command('status'))
     .description('show services and replicas: state, readiness, address, uptime, restarts')
+    .option('--engine <kind>', ENGINE_HELP)
     .option('--json', 'print JSON')
     .action((opts: SpecOptions & { json?: boolean }) => commands.status(opts, io));
 
@@ -116,6 +125,7 @@ export function buildCli(io: CommandIO = defaultIO(), commands: Commands = COMMA
     .option('--slo <expr>', "latency objective for the recommendation, e.g. 'p(95)<300'")
     .option('--port <port>', 'published port of the stack (default from the spec, 8000)')
     .option('--results-dir <dir>', 'where run directories go (default results)')
+    .option('--engine <kind>', ENGINE_HELP)
     .option('--json', 'print the report model as JSON')
     .action((opts) => commands.sweep(opts, io));
 
@@ -148,6 +158,7 @@ export function buildCli(io: CommandIO = defaultIO(), commands: Commands = COMMA
     .description('change the number of inference replicas of the running stack, with no failed request')
     .argument('<count>', 'replicas wanted (0 only with --allow-zero; at most maxReplicas)')
     .option('--allow-zero', 'allow scaling to 0 replicas (nginx then answers 503 itself)')
+    .option('--engine <kind>', ENGINE_HELP)
     .option('--wait <seconds>', 'wait this long for another toolkit command on the project to finish (default 60)')
     .option('--json', 'print the resulting status and the scale events as JSON')
     .action((count: string, opts) => commands.scale(count, opts, io));

@@ -72,7 +72,7 @@ describe('compose file', () => {
     const { stdout } = await run('docker-compose', ['-p', s.project, '-f', paths.composeFile, 'config'], { cwd });
     const resolved = parse(stdout) as { services: Record<string, Record<string, unknown>> };
     expect(Object.keys(resolved.services).sort()).toEqual(['inference', 'nginx', 'registry', 'storage', 'trainer']);
-    expect(resolved.services.inference.scale).toBe(3);
+    expect(resolved.services.inference.deploy).toMatchObject({ replicas: 3 });
     // env_file was found and read: the secrets are in the resolved environment.
     expect(resolved.services.inference.environment).toHaveProperty('STORAGE_SECRET_KEY');
     // 1.29 prints the resolved short form: the relative path became the absolute compose/nginx.conf.

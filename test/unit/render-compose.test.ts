@@ -23,22 +23,23 @@ const doc = parse(text, { version: '1.1' }) as {
 
 describe('renderCompose', () => {
   it('declares the five services and the storage volume', () => {
-    expect(doc.version).toBe('2.4');
+    expect(doc.version).toBe('3.9');
     expect(Object.keys(doc.services)).toEqual(['storage', 'registry', 'trainer', 'inference', 'nginx']);
     expect(Object.keys(doc.volumes)).toEqual(['storage-data']);
     expect(doc.services.storage.volumes).toEqual(['storage-data:/data']);
   });
 
-  it('scales inference with `scale`, which both compose generations honour', () => {
-    expect(doc.services.inference.scale).toBe(4);
-    expect(doc.services.inference).not.toHaveProperty('deploy');
+  it('scales inference with deploy.replicas, which docker-compose 1.29, v2 and stack deploy all honour', () => {
+    expect(doc.services.inference.deploy).toMatchObject({ replicas: 4 });
+    // stack deploy rejects these top-level keys
+    for (const key of ['scale', 'cpus', 'mem_limit']) expect(doc.services.inference).not.toHaveProperty(key);
   });
 
   it('carries limits, hardening, restart and healthchecks', () => {
     const inf = doc.services.inference;
+    expect(inf.deploy).toMatchObject({ resources: { limits: { cpus: '1', memory: '512M' } } });
+    expect(doc.services.trainer.deploy).toMatchObject({ restart_policy: { condition: 'none' } });
     expect(inf).toMatchObject({
-      cpus: 1,
-      mem_limit: '512m',
       user: '10001:10001',
       read_only: true,
       tmpfs: ['/tmp:rw,noexec,nosuid,size=64m'],
@@ -63,18 +64,15 @@ describe('renderCompose', () => {
     expect(doc.services.nginx.entrypoint).toEqual(['nginx']);
   });
 
-  it('orders start-up with depends_on conditions; nginx waits for ready replicas', () => {
-    expect(doc.services.inference.depends_on).toEqual({
-      storage: { condition: 'service_healthy' },
-      registry: { condition: 'service_healthy' },
-      trainer: { condition: 'service_completed_successfully' },
-    });
-    expect(doc.services.nginx.depends_on).toEqual({ inference: { condition: 'service_healthy' } });
+  it('orders start-up with depends_on as a list (stack deploy rejects conditions); nginx after inference', () => {
+    expect(doc.services.inference.depends_on).toEqual(['storage', 'registry', 'trainer']);
+    expect(doc.services.nginx.depends_on).toEqual(['inference']);
   });
 
   it('labels everything as ours and escapes $ so compose does not interpolate', () => {
     for (const s of Object.values(doc.services)) {
       expect(s.labels).toEqual({ 'dev.replica-toolkit.managed': 'true', 'dev.replica-toolkit.project': 'demo' });
+      expect((s.deploy as { labels: unknown }).labels).toEqual(s.labels);
     }
     const withDollar = defs.map((d) => (d.name === 'trainer' ? { ...d, env: { ...d.env, X: 'a$b' } } : d));
     const again = parse(renderCompose(spec, withDollar, paths)) as typeof doc;

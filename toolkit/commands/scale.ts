@@ -3,9 +3,7 @@
 // before the lock is taken, and the engine converges under the project lock (a concurrent scale waits, then fails
 // naming the holder). New replicas join nginx once ready; victims (highest numbers) leave it before they stop.
 import { writeComposeBundle } from '../compose-bundle.ts';
-import { renderStatusTable, up } from '../engine/index.ts';
-import { publishedPort } from '../engine/nginx-port.ts';
-import { listProjectContainers } from '../engine/query.ts';
+import { engineFor, engineKindOf, renderStatusTable } from '../engine/index.ts';
 import { savedSpecPath } from '../engine/saved-spec.ts';
 import type { EngineEvent } from '../engine/types.ts';
 import { UsageError } from '../errors.ts';
@@ -18,6 +16,8 @@ import { serviceDefs } from '../spec/service-defs.ts';
 import { type CommandIO, printJson, type SpecOptions } from './io.ts';
 
 export interface ScaleFlags {
+  /** local | swarm; default: the engine the stack was started with. */
+  engine?: string;
   /** Let `scale 0` through (every replica leaves; nginx answers 503 itself). */
   allowZero?: boolean;
   /** Seconds to wait for another toolkit command holding the project lock (default 60). */
@@ -48,27 +48,28 @@ export function parseWaitMs(raw: string | undefined): number | undefined {
 }
 
 export async function scaleCommand(count: string, opts: SpecOptions & ScaleFlags, io: CommandIO): Promise<void> {
-  const { allowZero, wait, json, config, ...flags } = opts;
+  const { allowZero, wait, json, config, engine: engineFlag, ...flags } = opts;
   const n = parseCount(count, Boolean(allowZero));
   const waitMs = parseWaitMs(wait);
   if (flags.replicas !== undefined) throw new UsageError('give the count as `toolkit scale N`, not --replicas');
   // The project name first (flags, env or config file), to find the running stack's saved spec.
-  const named = await loadSpec({ cwd: io.cwd, env: io.env, flags, configPath: config });
+  const engineFlags = engineFlag === undefined ? {} : { engine: engineFlag };
+  const named = await loadSpec({ cwd: io.cwd, env: io.env, flags: { ...flags, ...engineFlags }, configPath: config });
   const saved = config ? null : await savedSpecPath(named);
   const docker = await io.docker();
-  const existing = await listProjectContainers(docker, named.project);
+  const engine = engineFor(await engineKindOf(named, engineFlag), docker);
+  const running = await engine.running(named.project);
   // A stack converged before specs were saved: at least keep the port its nginx publishes.
-  const nginx = existing.find((c) => c.service === 'nginx' && !c.oneoff);
-  const published = !saved && nginx && flags.port === undefined ? await publishedPort(docker, nginx.id) : null;
+  const published = !saved && flags.port === undefined ? (running?.published ?? null) : null;
   const livePort = published ? { port: String(published.hostPort), bind: flags.bind ?? published.hostIp } : {};
   const spec = await loadSpec({
     cwd: io.cwd,
     env: io.env,
-    flags: { ...flags, ...livePort, replicas: n, allowZero },
+    flags: { ...flags, ...livePort, ...engineFlags, engine: engine.kind, replicas: n, allowZero },
     configPath: saved ?? config,
   });
 
-  if (!existing.some((c) => c.service === 'nginx' || c.service === 'inference')) {
+  if (!running) {
     throw new UsageError(
       `project ${spec.project} is not running`,
       `start it first: toolkit up --project ${spec.project} --replicas ${Math.max(n, 1)}`,
@@ -77,14 +78,14 @@ export async function scaleCommand(count: string, opts: SpecOptions & ScaleFlags
   const paths = stackPaths(spec);
   const lock = await acquireLock(paths.lockFile, 'scale', { waitMs, progress: io.progress });
   try {
-    const before = existing.filter((c) => c.service === 'inference' && !c.oneoff && c.state === 'running').length;
+    const before = running.replicas;
     io.progress.step(`project ${spec.project}: scaling inference ${before} → ${n}`);
     const images = await ensureImages(docker, spec, io.progress);
     const secrets = await loadOrCreateSecrets(paths);
     const defs = serviceDefs(spec, images, paths);
     await writeComposeBundle(spec, defs, paths);
     const events: EngineEvent[] = [];
-    const status = await up({
+    const status = await engine.scale({
       docker,
       spec,
       images,
@@ -92,7 +93,6 @@ export async function scaleCommand(count: string, opts: SpecOptions & ScaleFlags
       paths,
       secrets,
       progress: io.progress,
-      lock: { command: 'scale' },
       onEvent: (e) => events.push(e),
     });
     if (json) return printJson(io, { project: spec.project, replicas: n, before, events, status });

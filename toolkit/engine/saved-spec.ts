@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stackPaths } from '../paths.ts';
 import { writeFileAtomic } from '../render/write.ts';
-import type { StackSpec } from '../spec/types.ts';
+import type { EngineKind, StackSpec } from '../spec/types.ts';
 
 export const savedSpecFile = (spec: Pick<StackSpec, 'cwd' | 'project'>): string =>
   join(stackPaths(spec).stateDir, 'spec.json');
@@ -28,6 +28,8 @@ export function specAsConfig(spec: StackSpec): Record<string, unknown> {
       pollInterval: spec.inference.pollIntervalSec,
     },
     images: spec.images,
+    engine: spec.engine,
+    placement: { constraints: spec.placement.constraints, spread: spec.placement.spread },
   };
 }
 
@@ -44,4 +46,16 @@ export async function savedSpecPath(spec: Pick<StackSpec, 'cwd' | 'project'>): P
   ))
     ? file
     : null;
+}
+
+/** The engine the running stack was started with, from its saved spec; null without one (or an older one: local). */
+export async function savedEngine(spec: Pick<StackSpec, 'cwd' | 'project'>): Promise<EngineKind | null> {
+  const text = await readFile(savedSpecFile(spec), 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    const engine = (JSON.parse(text) as { engine?: unknown }).engine;
+    return engine === 'swarm' ? 'swarm' : 'local';
+  } catch {
+    return null;
+  }
 }

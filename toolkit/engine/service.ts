@@ -18,6 +18,8 @@ export interface Run {
   timeouts: EngineTimeouts;
   /** Config hash per service (ServiceDef + image ID). */
   hashes: Map<string, string>;
+  /** Labels added to every container this run creates (the swarm engine marks its balancer with its stack). */
+  extraLabels?: Record<string, string>;
 }
 
 export async function computeHashes(docker: DockerClient, defs: ServiceDef[]): Promise<Map<string, string>> {
@@ -70,7 +72,7 @@ export function createOptions(run: Run, def: ServiceDef, number: number) {
     def,
     number,
     network: run.network,
-    labels,
+    labels: { ...labels, ...run.extraLabels },
     secrets: run.ctx.secrets,
   });
 }

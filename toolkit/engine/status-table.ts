@@ -24,7 +24,23 @@ export function renderStatusTable(status: StackStatus): string {
       .trimEnd();
   const ready = status.replicas.filter((r) => r.ready).length;
   const foot = `${ready}/${status.replicas.length} inference replicas ready`;
-  return `${head}\n${[line(COLUMNS), ...rows.map(line), ...notes(status)].join('\n')}\n${foot}\n`;
+  return `${head}\n${[line(COLUMNS), ...rows.map(line), ...notes(status), ...byNode(status)].join('\n')}\n${foot}\n`;
+}
+
+/** Swarm: which tasks run on which node (the one thing a single-engine table cannot show). */
+function byNode(status: StackStatus): string[] {
+  if (!status.tasks?.length) return [];
+  const nodes = [...new Set(status.tasks.map((t) => t.node))].sort();
+  return [
+    'tasks per node:',
+    ...nodes.map((n) => {
+      const tasks = status
+        .tasks!.filter((t) => t.node === n)
+        .sort((a, b) => a.service.localeCompare(b.service) || a.slot - b.slot)
+        .map((t) => `${t.service}.${t.slot} ${t.state}${t.desired !== 'running' ? `→${t.desired}` : ''}`);
+      return `  ${n || '(unassigned)'}: ${tasks.join(', ')}`;
+    }),
+  ];
 }
 
 /** What the columns cannot hold: why a replica last exited, and replicas the load balancer leaves out. */

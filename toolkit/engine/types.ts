@@ -85,8 +85,26 @@ export interface ServiceStatus {
   lastExitReason?: string | null;
 }
 
+/** A Swarm task as `status` shows it (swarm engine only). */
+export interface TaskStatus {
+  service: string;
+  slot: number;
+  /** `<project>_<service>.<slot>.<task id>` */
+  task: string;
+  /** The node's hostname (its ID when the node is gone). */
+  node: string;
+  state: string;
+  desired: string;
+  address: string;
+  error: string;
+}
+
 export interface StackStatus {
   project: string;
+  /** Which engine runs it (absent in statuses recorded before engines existed: local). */
+  engine?: 'local' | 'swarm';
+  /** Swarm only: the tasks Swarm wants running, or that are still leaving, with their node. */
+  tasks?: TaskStatus[];
   /** Where the load balancer is published; null when nginx is not there. */
   url: string | null;
   replicas: ReplicaStatus[];
@@ -97,4 +115,7 @@ export interface DownResult {
   containers: string[];
   networks: string[];
   volumes: string[];
+  /** Swarm only. */
+  services?: string[];
+  secrets?: string[];
 }

@@ -14,6 +14,8 @@ export const DEFAULT_SPEC: Readonly<Omit<StackSpec, 'cwd'>> = {
   gracePeriodSec: 10,
   inference: { maxInflight: 64, maxInstances: 1000, pollIntervalSec: 10 },
   images: { nodeBase: 'node:20-bookworm-slim', nginxBase: 'nginx:stable', bootstrap: 'auto' },
+  engine: 'local',
+  placement: { constraints: [], spread: 'node.id' },
 };
 
 /** The defaults as field values, the bottom layer the other sources override. */
@@ -38,6 +40,9 @@ export function defaultFieldValues(): FieldValues {
     nodeBase: d.images.nodeBase,
     nginxBase: d.images.nginxBase,
     bootstrapImages: d.images.bootstrap,
+    engine: d.engine,
+    placementConstraints: [...d.placement.constraints],
+    placementSpread: d.placement.spread,
   };
 }
 
@@ -55,6 +60,8 @@ export function toSpec(v: FieldValues, cwd: string): StackSpec {
     gracePeriodSec: v.gracePeriod,
     inference: { maxInflight: v.maxInflight, maxInstances: v.maxInstances, pollIntervalSec: v.pollInterval },
     images: { nodeBase: v.nodeBase, nginxBase: v.nginxBase, bootstrap: v.bootstrapImages },
+    engine: v.engine,
+    placement: { constraints: v.placementConstraints, spread: v.placementSpread },
     cwd,
   };
 }

@@ -2,7 +2,7 @@
 // raw value (a YAML scalar, an env string, a CLI string) becomes a typed one. Range checks that need no other
 // setting live here too, so a bad value is reported at the source that wrote it even when a later one wins.
 import { isIPv4 } from 'node:net';
-import { STRATEGIES, type Strategy } from './types.ts';
+import { ENGINES, type EngineKind, STRATEGIES, type Strategy } from './types.ts';
 
 export interface FieldValues {
   project: string;
@@ -23,6 +23,9 @@ export interface FieldValues {
   nodeBase: string;
   nginxBase: string;
   bootstrapImages: 'auto' | 'always' | 'never';
+  engine: EngineKind;
+  placementConstraints: string[];
+  placementSpread: string;
 }
 export type FieldKey = keyof FieldValues;
 
@@ -143,6 +146,38 @@ function bootstrap(raw: unknown): Parsed<'auto' | 'always' | 'never'> {
   return oneOf(['auto', 'always', 'never'] as const)(raw);
 }
 
+/**
+ * Swarm's constraint grammar (`<attribute> ==|!= <value>`), attributes limited to the ones Swarm knows, so a typo is
+ * a usage error here rather than a task pending forever. Whether a named node label exists is checked against the
+ * cluster before anything is created (toolkit/engine/swarm/preflight.ts).
+ */
+const CONSTRAINT_RE =
+  /^(node\.(id|hostname|role|platform\.os|platform\.arch|labels\.[A-Za-z0-9_.-]+)|engine\.labels\.[A-Za-z0-9_.-]+)\s*(==|!=)\s*[A-Za-z0-9_.:-]+$/;
+function constraints(raw: unknown): Parsed<string[]> {
+  const list =
+    typeof raw === 'string'
+      ? raw.split(/[;,]/)
+      : Array.isArray(raw) && raw.every((c) => typeof c === 'string')
+        ? (raw as string[])
+        : null;
+  if (!list) return bad('must be a list of constraints like node.role==manager');
+  const items = list.map((c) => c.trim()).filter(Boolean);
+  const wrong = items.find((c) => !CONSTRAINT_RE.test(c));
+  if (wrong !== undefined) {
+    return bad(`${JSON.stringify(wrong)} is not a constraint like node.role==manager or node.labels.zone!=b`);
+  }
+  return ok(items);
+}
+
+/** A spread preference's descriptor: `node.id`, `node.labels.<name>`, `engine.labels.<name>`, or '' for none. */
+function spread(raw: unknown): Parsed<string> {
+  if (typeof raw !== 'string') return bad('must be a string');
+  const text = raw.trim();
+  return text === '' || /^(node\.id|node\.hostname|(node|engine)\.labels\.[A-Za-z0-9_.-]+)$/.test(text)
+    ? ok(text)
+    : bad(`${JSON.stringify(raw)} is not node.id, node.hostname or node.labels.<name>`);
+}
+
 const IMAGE_RE = /^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/;
 
 const f = <K extends FieldKey>(
@@ -178,6 +213,15 @@ export const FIELDS: FieldDef[] = [
   f('nodeBase', 'images.nodeBase', 'TOOLKIT_NODE_BASE', '--node-base', pattern(IMAGE_RE, 'an image reference')),
   f('nginxBase', 'images.nginxBase', 'TOOLKIT_NGINX_BASE', '--nginx-base', pattern(IMAGE_RE, 'an image reference')),
   f('bootstrapImages', 'images.bootstrap', 'TOOLKIT_BOOTSTRAP_IMAGES', '--bootstrap-images', bootstrap),
+  f('engine', 'engine', 'TOOLKIT_ENGINE', '--engine', oneOf(ENGINES)),
+  f(
+    'placementConstraints',
+    'placement.constraints',
+    'TOOLKIT_PLACEMENT_CONSTRAINTS',
+    '--placement-constraints',
+    constraints,
+  ),
+  f('placementSpread', 'placement.spread', 'TOOLKIT_PLACEMENT_SPREAD', '--placement-spread', spread),
 ] as FieldDef[];
 
 /** Flag property names (camelCase, as commander produces them) for each field. */

@@ -4,4 +4,4 @@ export { FIELDS } from './fields.ts';
 export { formatProblem, type LoadSpecInput, loadSpec, resolveSpec, type SpecResult } from './load.ts';
 export { type ServiceDef, serviceDefs } from './service-defs.ts';
 export type { Problem } from './sources.ts';
-export { type SpecFlags, STRATEGIES, type StackSpec, type Strategy } from './types.ts';
+export { ENGINES, type EngineKind, type SpecFlags, STRATEGIES, type StackSpec, type Strategy } from './types.ts';

@@ -93,6 +93,9 @@ export function rules(
   if (Object.keys(v.weights).length && v.strategy !== 'weighted') {
     warnings.push(`${at('weights')}: weights are used only with strategy weighted (strategy is ${v.strategy})`);
   }
+  if (v.engine === 'local' && where.placementConstraints && v.placementConstraints.length) {
+    warnings.push(`${at('placementConstraints')}: placement constraints apply only with engine swarm`);
+  }
   if (!v.bind.startsWith('127.')) {
     warnings.push(`${at('bind')}: the load balancer is published on ${v.bind}, reachable beyond this machine`);
   }

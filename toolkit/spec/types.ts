@@ -11,6 +11,10 @@ export const STRATEGIES = [
 ] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
+export const ENGINES = ['local', 'swarm'] as const;
+/** local: containers on one Docker engine; swarm: services on a Docker Swarm (toolkit/engine/swarm/). */
+export type EngineKind = (typeof ENGINES)[number];
+
 export interface StackSpec {
   /** Compose project name: labels, container names, network and volume names derive from it. */
   project: string;
@@ -39,6 +43,10 @@ export interface StackSpec {
     /** auto: bootstrap local bases when the standard ones cannot be pulled; always; never. */
     bootstrap: 'auto' | 'always' | 'never';
   };
+  /** Which engine runs the stack; saved with the spec so `scale`/`down` use the one the stack was started with. */
+  engine: EngineKind;
+  /** Swarm only: where tasks may run (`node.labels.zone==a`) and what they spread over (`node.id`; '' = no spread). */
+  placement: { constraints: string[]; spread: string };
   /** Directory the toolkit works in (where compose/, nginx/ and .toolkit/ live). */
   cwd: string;
 }
@@ -63,6 +71,10 @@ export type SpecFlags = Partial<{
   maxReplicas: string | number;
   /** `--bootstrap-images` is a switch (true = always); a string may name the mode: auto | always | never. */
   bootstrapImages: string | boolean;
+  engine: string;
+  /** Placement constraints: a list, or one string separated by `;` or `,`. */
+  placementConstraints: string | string[];
+  placementSpread: string;
   /** Not a setting: lets `replicas: 0` through (scale to zero). */
   allowZero: boolean;
 }>;

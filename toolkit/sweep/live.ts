@@ -2,7 +2,7 @@
 // Kept apart from run.ts so the orchestration stays testable with recorded results.
 import type { CommandIO } from '../commands/io.ts';
 import { writeComposeBundle } from '../compose-bundle.ts';
-import { status, up } from '../engine/index.ts';
+import { engineFor, engineKindOf } from '../engine/index.ts';
 import { ensureImages } from '../images/index.ts';
 import { runLoadtest } from '../load/index.ts';
 import type { LoadtestOptions } from '../load/types.ts';
@@ -10,7 +10,6 @@ import { stackPaths } from '../paths.ts';
 import { loadOrCreateSecrets } from '../secrets.ts';
 import { serviceDefs } from '../spec/service-defs.ts';
 import type { StackSpec } from '../spec/types.ts';
-import { dockerReplicaStats } from './docker-stats.ts';
 import type { SweepDeps } from './types.ts';
 
 export interface LiveSweepDeps extends SweepDeps<LoadtestOptions> {
@@ -20,20 +19,24 @@ export interface LiveSweepDeps extends SweepDeps<LoadtestOptions> {
 
 export async function liveSweepDeps(spec: StackSpec, io: CommandIO): Promise<LiveSweepDeps> {
   const docker = await io.docker();
+  const engine = engineFor(await engineKindOf(spec, undefined), docker);
   const paths = stackPaths(spec);
-  const before = await status(docker, spec.project);
+  const before = await engine.status(spec.project);
   const images = await ensureImages(docker, spec, io.progress);
   const secrets = await loadOrCreateSecrets(paths);
   return {
     initialReplicas: before.replicas.filter((r) => r.ready).length,
     async scaleTo(n) {
-      const scaled: StackSpec = { ...spec, replicas: n };
+      const scaled: StackSpec = { ...spec, engine: engine.kind, replicas: n };
       const defs = serviceDefs(scaled, images, paths);
       // compose/ stays a faithful copy of what runs, even mid-sweep.
       await writeComposeBundle(scaled, defs, paths);
-      await up({ docker, spec: scaled, images, defs, paths, secrets, progress: io.progress });
+      // A stack that is not running yet is brought up whole; a running one only changes its replica count.
+      const ctx = { docker, spec: scaled, images, defs, paths, secrets, progress: io.progress };
+      if (await engine.running(spec.project)) await engine.scale(ctx);
+      else await engine.up(ctx);
     },
     loadtest: (opts) => runLoadtest(opts, { progress: io.progress, cwd: io.cwd, spec, env: io.env }),
-    replicaStats: () => dockerReplicaStats(docker, spec.project),
+    replicaStats: () => engine.replicaStats(spec.project),
   };
 }

@@ -1,0 +1,82 @@
+// `down --engine swarm`: by labels only — the balancer container first (no request goes to a stopping task), then
+// the services (their tasks get their stop grace period), then the overlay and the secrets once no task holds
+// them, and the storage volume on the manager when asked.
+import type { DockerClient } from '../../docker.ts';
+import { RuntimeError } from '../../errors.ts';
+import { stopAndRemove } from '../resources.ts';
+import type { DownResult } from '../types.ts';
+import { sleep } from '../wait.ts';
+import { swarmFilters } from './labels.ts';
+import { listProjectServices, removeService } from './resources.ts';
+
+/** Tasks need their stop grace period (inference: drain + grace + margin) before the network is free. */
+const RELEASE_TIMEOUT_MS = 90_000;
+
+export async function swarmDown(
+  docker: DockerClient,
+  project: string,
+  opts: { volumes: boolean },
+): Promise<DownResult> {
+  const filters = swarmFilters(project);
+  const containers = await docker.listContainers({ all: true, filters });
+  // Only plain containers (the balancer); task containers go with their service.
+  const plain = containers.filter((c) => !c.Labels?.['com.docker.swarm.task.id']);
+  await Promise.all(plain.map((c) => stopAndRemove(docker, c.Id)));
+
+  const services = await listProjectServices(docker, project);
+  await Promise.all(services.map((s) => removeService(docker, s.id)));
+
+  const networks = await docker.listNetworks({ filters });
+  const secrets = (await docker.listSecrets({ filters })) as { ID: string; Spec?: { Name?: string } }[];
+  // The overlay and the secrets can go only once every task that used them is gone: retried, bounded.
+  await untilGone('network', RELEASE_TIMEOUT_MS, () =>
+    Promise.all(networks.map((n) => ignore404(() => docker.getNetwork(n.Id).remove()))),
+  );
+  await untilGone('secret', RELEASE_TIMEOUT_MS, () =>
+    Promise.all(secrets.map((s) => ignore404(() => docker.getSecret(s.ID).remove()))),
+  );
+
+  const volumes: string[] = [];
+  if (opts.volumes) {
+    const { Volumes } = await docker.listVolumes({ filters });
+    for (const v of Volumes ?? []) {
+      await untilGone('volume', RELEASE_TIMEOUT_MS, () => ignore404(() => docker.getVolume(v.Name).remove()));
+      volumes.push(v.Name);
+    }
+  }
+  return {
+    containers: plain.map((c) => (c.Names?.[0] ?? c.Id).replace(/^\//, '')),
+    networks: networks.map((n) => n.Name),
+    volumes,
+    services: services.map((s) => s.name),
+    secrets: secrets.map((s) => s.Spec?.Name ?? s.ID),
+  };
+}
+
+async function ignore404(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+  }
+}
+
+/** Retries `remove` while Docker says the object is still in use (409/500 "in use"/"active endpoints"). */
+async function untilGone(what: string, timeoutMs: number, remove: () => Promise<unknown>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await remove();
+      return;
+    } catch (err) {
+      if (Date.now() >= deadline) {
+        throw new RuntimeError(
+          `cannot remove the project's ${what} after ${timeoutMs / 1000}s: ${(err as Error).message}`,
+          'run `toolkit down` again once the tasks have stopped (docker service ls / docker ps on each node)',
+          err,
+        );
+      }
+      await sleep(500);
+    }
+  }
+}
