@@ -18,14 +18,18 @@
 // 100.(104+i).k.0/24 — shared address space (RFC 6598) that neither the host nor its Docker uses.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
-import { ensureImages, LOCAL_BASES } from '../../toolkit/images/index.ts';
-import { silentProgress } from '../../toolkit/progress.ts';
-import { DEFAULT_SPEC } from '../../toolkit/spec/index.ts';
+import { LOCAL_BASES } from '../../toolkit/images/index.ts';
 
 const run = promisify(execFile);
+const moduleUrl = (rel: string) => new URL(rel, import.meta.url).href;
+const IMAGES_MODULE = moduleUrl('../../toolkit/images/index.ts');
+const DOCKER_MODULE = moduleUrl('../../toolkit/docker.ts');
+const PROGRESS_MODULE = moduleUrl('../../toolkit/progress.ts');
+const SPEC_MODULE = moduleUrl('../../toolkit/spec/index.ts');
 const MAX_NODES = 8;
 const ENGINE_START_MS = 60_000;
 const NODES_READY_MS = 60_000;
@@ -207,26 +211,34 @@ async function startEngine(state: ClusterState, node: NodeState): Promise<void> 
   }
 }
 
-/** The images `toolkit up` will ask for (same sources, same bases), plus the bases so its image check is a no-op. */
+/**
+ * The images `toolkit up` will ask for, plus the bases so its image check on the manager is a no-op. The tags are
+ * computed in a plain `node --import tsx` process, as bin/toolkit.js runs: a bundle made inside vitest hashes to
+ * another tag.
+ */
 async function loadImages(state: ClusterState): Promise<void> {
-  const host = new Docker(
-    hostDockerHost().startsWith('unix://') ? { socketPath: hostDockerHost().slice(7) } : undefined,
-  );
-  const images = await ensureImages(host, DEFAULT_SPEC, silentProgress);
-  const tar = join(state.root, 'images.tar');
-  const names = [images.services, images.nginx, LOCAL_BASES.node, LOCAL_BASES.nginx];
+  const code = [
+    `import { ensureImages } from ${JSON.stringify(IMAGES_MODULE)};`,
+    `import { connectDocker } from ${JSON.stringify(DOCKER_MODULE)};`,
+    `import { silentProgress } from ${JSON.stringify(PROGRESS_MODULE)};`,
+    `import { DEFAULT_SPEC } from ${JSON.stringify(SPEC_MODULE)};`,
+    'const images = await ensureImages(await connectDocker(), DEFAULT_SPEC, silentProgress);',
+    'process.stdout.write(JSON.stringify(images));',
+  ].join('\n');
+  const out = await sh(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code]);
+  const images = JSON.parse(out) as { services: string; nginx: string };
+  const wanted = [images.services, images.nginx, LOCAL_BASES.node, LOCAL_BASES.nginx];
   const present: string[] = [];
-  for (const name of names)
+  for (const name of wanted) {
     if (
-      await host
-        .getImage(name)
-        .inspect()
-        .then(
-          () => true,
-          () => false,
-        )
+      await sh('docker', ['-H', hostDockerHost(), 'image', 'inspect', name]).then(
+        () => true,
+        () => false,
+      )
     )
       present.push(name);
+  }
+  const tar = join(state.root, 'images.tar');
   await sh('docker', ['-H', hostDockerHost(), 'save', '-o', tar, ...present]);
   await Promise.all(state.nodes.map((n) => sh('docker', ['-H', `unix://${n.socket}`, 'load', '-q', '-i', tar])));
   rmSync(tar, { force: true });
@@ -294,7 +306,11 @@ async function stopEngine(node: NodeState): Promise<void> {
     }
   }
   node.pid = undefined;
-  for (const pid of [...cgroupPids(node), ...helperPids(node)]) {
+  killAll([...cgroupPids(node), ...helperPids(node)]);
+}
+
+function killAll(pids: number[]): void {
+  for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
@@ -332,6 +348,14 @@ function mountsUnder(root: string): string[] {
     .sort((a, b) => b.length - a.length);
 }
 
+/** A veth goes away by itself when its netns does (asynchronously): gone is as good as deleted. */
+async function deleteLink(dev: string): Promise<void> {
+  if (!existsSync(`/sys/class/net/${dev}`)) return;
+  await sh('ip', ['link', 'del', dev]).catch((err: Error) => {
+    if (existsSync(`/sys/class/net/${dev}`)) throw err;
+  });
+}
+
 async function teardown(state: ClusterState): Promise<void> {
   const errors: string[] = [];
   const attempt = async (what: string, f: () => unknown) => {
@@ -351,6 +375,8 @@ async function teardown(state: ClusterState): Promise<void> {
       }),
     ),
   );
+  // Everything goes: kill the containers first so the engines need not stop each one gracefully.
+  for (const n of state.nodes) killAll(cgroupPids(n));
   await Promise.all(state.nodes.map((n) => attempt(`stop ${n.name}`, () => stopEngine(n))));
   for (const m of mountsUnder(state.root)) await attempt(`umount ${m}`, () => sh('umount', ['-l', m]));
   for (const n of state.nodes) {
@@ -358,16 +384,10 @@ async function teardown(state: ClusterState): Promise<void> {
       `netns ${n.netns}`,
       () => existsSync(`/var/run/netns/${n.netns}`) && sh('ip', ['netns', 'del', n.netns]),
     );
-    await attempt(
-      `veth ${n.hostVeth}`,
-      () => existsSync(`/sys/class/net/${n.hostVeth}`) && sh('ip', ['link', 'del', n.hostVeth]),
-    );
+    await attempt(`veth ${n.hostVeth}`, () => deleteLink(n.hostVeth));
     await attempt(`cgroups ${n.cgroupParent}`, () => removeCgroups(n));
   }
-  await attempt(
-    `bridge ${state.bridge}`,
-    () => existsSync(`/sys/class/net/${state.bridge}`) && sh('ip', ['link', 'del', state.bridge]),
-  );
+  await attempt(`bridge ${state.bridge}`, () => deleteLink(state.bridge));
   if (state.forwardRuleAdded)
     await attempt('iptables rule', () => sh('iptables', ['-D', ...forwardRule(state.bridge)]));
   await attempt(`rm ${state.root}`, () => rmSync(state.root, { recursive: true, force: true }));
@@ -432,4 +452,39 @@ export async function startSwarmCluster(opts: { nodes: number; name?: string }):
     });
     throw err;
   }
+}
+
+/**
+ * A loopback port that relays TCP to host:port, so loopback-only load loops (toolkit/chaos/load-loop.ts) can reach a
+ * load balancer published on the cluster's private bridge. Ends and resets are passed on both ways, so a keep-alive
+ * connection nginx closes looks closed to the client too.
+ */
+export async function forwardFromLoopback(
+  host: string,
+  port: number,
+): Promise<{ port: number; close(): Promise<void>; [Symbol.asyncDispose](): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    const upstream = net.connect({ host, port, allowHalfOpen: true });
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      sockets.add(a);
+      a.pipe(b);
+      a.on('error', () => b.destroy());
+      // A clean close ends the other side after what was piped is flushed; a reset resets it.
+      a.on('close', (hadError) => {
+        sockets.delete(a);
+        if (hadError) b.destroy();
+        else b.end();
+      });
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const close = async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  };
+  return { port: (server.address() as net.AddressInfo).port, close, [Symbol.asyncDispose]: close };
 }
