@@ -11,6 +11,9 @@ import type { CommandIO } from '../../toolkit/commands/io.ts';
 import { loadtestCommand } from '../../toolkit/commands/loadtest.ts';
 import { GateFailedError } from '../../toolkit/errors.ts';
 import { runLoadtest } from '../../toolkit/load/index.ts';
+import { mergeGenerators, readGeneratorCsv, wantedMetrics } from '../../toolkit/load/merge.ts';
+import { csvLines } from '../../toolkit/load/replicas.ts';
+import { extractSummary } from '../../toolkit/load/summary.ts';
 import type { LoadtestResult } from '../../toolkit/load/types.ts';
 import { silentProgress } from '../../toolkit/progress.ts';
 
@@ -160,5 +163,36 @@ describe('open model, K = 2: one verdict over the merged metrics decides the exi
       { code: 0, signal: null },
       { code: 0, signal: null },
     ]);
+  });
+});
+
+describe('the merge is faithful to k6', () => {
+  it("reproduces one k6's own summary and threshold verdicts from its CSV alone", async () => {
+    const thresholds = ['p(95)<0.001', 'http_req_duration: max<60000', 'http_reqs: count>10', 'checks: rate>0.99'];
+    const result = await runLoadtest(
+      { scenario: 'health', users: 3, duration: '2s', batch: 1, thresholds, baseUrl: url },
+      { progress: silentProgress, cwd },
+    );
+    // K = 1 is the ordinary path: k6's figures and verdict, nothing merged.
+    expect(result.generators).toBeUndefined();
+    const k6 = await readJson(join(result.dir, 'summary.json'));
+    const k6Thresholds = Object.fromEntries(
+      Object.entries(k6.metrics as Record<string, { thresholds?: object }>)
+        .filter(([, m]) => m.thresholds)
+        .map(([name, m]) => [name, Object.keys(m.thresholds ?? {})]),
+    );
+    const part = await readGeneratorCsv(
+      csvLines(join(result.dir, 'timeseries.csv.gz')),
+      wantedMetrics(k6Thresholds),
+      k6.state.testRunDurationMs / 1000,
+    );
+    const merged = extractSummary(mergeGenerators([part], k6Thresholds).summary);
+    expect(merged.thresholds).toEqual(result.thresholds);
+    expect(merged.thresholds.map((t) => t.ok)).toContain(false);
+    expect(merged.requests).toBe(result.requests);
+    expect(merged.rps).toBeCloseTo(result.rps, 6);
+    for (const key of ['avg', 'p50', 'p90', 'p95', 'p99', 'max'] as const) {
+      expect(merged.latency[key]).toBeCloseTo(result.latency[key], 6);
+    }
   });
 });
