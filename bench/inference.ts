@@ -6,7 +6,9 @@
 //
 // By default the inference process runs the esbuild bundle the image runs (toolkit/images/bundle.ts);
 // --tsx runs services/main.ts from source instead (tsx's loader adds ~40 MB of RSS).
-// --node-options sets NODE_OPTIONS for the inference process only (e.g. "--max-semi-space-size=2").
+// The inference process gets the image's NODE_OPTIONS and MALLOC_ARENA_MAX (read from services/Dockerfile);
+// --node-options replaces NODE_OPTIONS for it (e.g. "" for Node's defaults);
+// --node-args puts flags on its node command line (V8 flags NODE_OPTIONS refuses, e.g. "--optimize-for-size").
 // Environment passed through to the inference process: SLOWDOWN_PCT, MAX_INFLIGHT.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,6 +23,15 @@ import { startTestRegistry, trainInto } from '../test/helpers/registry.ts';
 import { startTestStorage } from '../test/helpers/storage.ts';
 import { bundleServices } from '../toolkit/images/bundle.ts';
 
+/** The memory settings the services image sets in its ENV (NODE_OPTIONS, MALLOC_ARENA_MAX). */
+const IMAGE_ENV: Record<string, string> = Object.fromEntries(
+  [
+    ...readFileSync(new URL('../services/Dockerfile', import.meta.url), 'utf8').matchAll(
+      /\b(NODE_OPTIONS|MALLOC_ARENA_MAX)=(\S+)/g,
+    ),
+  ].map((m) => [m[1], m[2]]),
+);
+
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
@@ -28,7 +39,9 @@ const { values: args } = parseArgs({
     batches: { type: 'string', default: '1,100' },
     json: { type: 'boolean', default: false },
     tsx: { type: 'boolean', default: false },
-    'node-options': { type: 'string', default: '' },
+    // Default: what the image sets (services/Dockerfile), so the figure is the container's.
+    'node-options': { type: 'string', default: IMAGE_ENV.NODE_OPTIONS ?? '' },
+    'node-args': { type: 'string', default: '' },
   },
 });
 const RUNS = Number(args.runs);
@@ -81,7 +94,7 @@ async function startInferenceProcess(
 ): Promise<{ proc: ChildProcess; url: string }> {
   const proc = spawn(process.execPath, command, {
     cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: String(args['node-options']), ...env },
+    env: { ...process.env, ...IMAGE_ENV, NODE_OPTIONS: String(args['node-options']), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -155,6 +168,16 @@ async function loadRun(url: string, pid: number, bodyFile: string, connections: 
   };
 }
 
+/** Where the RSS goes, from the process's own /metrics (prom-client's default metrics): V8 heap and external. */
+async function heapLine(url: string): Promise<string> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const mb = (name: string) => {
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+    return m ? (Number(m[1]) / 2 ** 20).toFixed(1) : '?';
+  };
+  return `heap used ${mb('nodejs_heap_size_used_bytes')} MB of ${mb('nodejs_heap_size_total_bytes')} MB, external ${mb('nodejs_external_memory_bytes')} MB`;
+}
+
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'bench-inference-'));
   const storage = await startTestStorage();
@@ -169,6 +192,9 @@ async function main(): Promise<void> {
         const { bundle } = await bundleServices(ROOT, join(work, 'bundle'));
         command = [bundle, 'inference'];
       }
+      if (args['node-args']) {
+        command = [...String(args['node-args']).split(' ').filter(Boolean), ...command];
+      }
       log(
         `inference runs: node ${command.join(' ')}${args['node-options'] ? ` with NODE_OPTIONS=${args['node-options']}` : ''}`,
       );
@@ -179,7 +205,7 @@ async function main(): Promise<void> {
       });
       const pid = inference.proc.pid!;
       log(
-        `inference pid ${pid} at ${inference.url}, idle RSS ${rssMb(pid).toFixed(1)} MB, PSS ${pssMb(pid).toFixed(1)} MB`,
+        `inference pid ${pid} at ${inference.url}, idle RSS ${rssMb(pid).toFixed(1)} MB, PSS ${pssMb(pid).toFixed(1)} MB, ${await heapLine(inference.url)}`,
       );
       const summary = [];
       for (const batch of BATCHES) {
@@ -192,7 +218,7 @@ async function main(): Promise<void> {
         for (let i = 0; i < RUNS; i++) {
           const r = await loadRun(inference.url, pid, bodyFile, connections, DURATION_S);
           log(
-            `batch ${batch} run ${i + 1}/${RUNS}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, peak RSS ${r.peakRssMb.toFixed(1)} MB`,
+            `batch ${batch} run ${i + 1}/${RUNS}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, peak RSS ${r.peakRssMb.toFixed(1)} MB, after: ${await heapLine(inference!.url)}`,
           );
           runs.push(r);
         }

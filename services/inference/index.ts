@@ -1,10 +1,10 @@
 // The inference service's lifecycle: listen, keep the model current, and drain gracefully on close().
 import type { AddressInfo } from 'node:net';
-import { makeS3Client } from '../common/s3.ts';
 import type { ServiceHandle } from '../common/service.ts';
 import { buildApp, type ServingState } from './app.ts';
 import type { InferenceConfig } from './config.ts';
 import { InferenceMetrics } from './metrics.ts';
+import { makeObjectReader } from './object-reader.ts';
 import { ModelWatcher } from './watcher.ts';
 
 export { type InferenceConfig, inferenceConfigFromEnv } from './config.ts';
@@ -16,7 +16,7 @@ export interface InferenceHandle extends ServiceHandle {
 
 export async function startInference(cfg: InferenceConfig): Promise<InferenceHandle> {
   const metrics = new InferenceMetrics(cfg.replicaId);
-  const s3 = makeS3Client(cfg.storage);
+  const s3 = makeObjectReader(cfg.storage);
   let watcher: ModelWatcher | undefined;
   const state: ServingState = {
     model: () => watcher?.current,
@@ -35,12 +35,7 @@ export async function startInference(cfg: InferenceConfig): Promise<InferenceHan
   });
   const w = watcher;
 
-  try {
-    await app.listen({ host: cfg.host, port: cfg.port });
-  } catch (err) {
-    s3.destroy();
-    throw err;
-  }
+  await app.listen({ host: cfg.host, port: cfg.port });
   w.start();
   const { port } = app.server.address() as AddressInfo;
   const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
@@ -68,7 +63,6 @@ export async function startInference(cfg: InferenceConfig): Promise<InferenceHan
       app.server.closeAllConnections();
       await closed;
     }
-    s3.destroy();
     app.log.info('drained');
   };
 

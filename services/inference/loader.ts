@@ -1,8 +1,8 @@
 // Fetches one model version: name@alias → registry → s3://bucket/key → bytes whose sha256 must match both
 // the registry tag and the sidecar object → a loaded PenguinsModel. Any mismatch is an error, never a model.
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ISLANDS, type PenguinFeatures, PenguinsModel, SEXES } from '../model/penguins.ts';
+import type { ObjectReader } from './object-reader.ts';
 
 export interface ModelVersionRef {
   name: string;
@@ -62,7 +62,7 @@ export async function resolveAlias(
   return { name, alias, version: String(mv.version), source: mv.source, sha256: sha256.toLowerCase() };
 }
 
-export async function loadVersion(s3: S3Client, ref: ModelVersionRef, signal?: AbortSignal): Promise<LoadedModel> {
+export async function loadVersion(s3: ObjectReader, ref: ModelVersionRef, signal?: AbortSignal): Promise<LoadedModel> {
   const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(ref.source);
   if (!m) throw new ModelUnavailableError(`model source ${JSON.stringify(ref.source)} is not s3://bucket/key`);
   const [, bucket, key] = m;
@@ -103,13 +103,9 @@ function warmUp(model: PenguinsModel): void {
   for (let round = 0; round < 20; round++) model.predict(round % 2 ? batch : batch.slice(0, 1));
 }
 
-async function getObject(s3: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<Buffer> {
+async function getObject(s3: ObjectReader, bucket: string, key: string, signal?: AbortSignal): Promise<Buffer> {
   try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
-      abortSignal: withTimeout(signal),
-    });
-    if (!out.Body) throw new Error('empty body');
-    return Buffer.from(await out.Body.transformToByteArray());
+    return await s3.get(bucket, key, withTimeout(signal));
   } catch (err) {
     throw new ModelUnavailableError(`storage: cannot read s3://${bucket}/${key}: ${describe(err)}`);
   }

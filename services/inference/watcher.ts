@@ -1,9 +1,9 @@
 // Keeps the served model current: loads name@alias at start (retrying with capped exponential backoff and
 // jitter while the registry or storage are down or the alias is unset), then polls the alias and swaps in a
 // new version only once it is fully loaded. A failed reload keeps serving the old version.
-import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, type LoadedModel, loadVersion, resolveAlias } from './loader.ts';
 import type { InferenceMetrics } from './metrics.ts';
+import type { ObjectReader } from './object-reader.ts';
 
 export interface WatcherLog {
   info(obj: object, msg: string): void;
@@ -12,7 +12,7 @@ export interface WatcherLog {
 
 export interface WatcherOptions {
   registryUrl: string;
-  s3: S3Client;
+  s3: ObjectReader;
   name: string;
   alias: string;
   pollIntervalMs: number;
