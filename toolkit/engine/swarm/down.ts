@@ -26,21 +26,37 @@ export async function swarmDown(
   const services = await listProjectServices(docker, project);
   await Promise.all(services.map((s) => removeService(docker, s.id)));
 
+  // Task containers stop within their grace period; a completed job's container stays after its service is gone,
+  // so exited ones are removed here (the manager's only: other nodes' agents clean up their own).
+  await untilGone('task containers', RELEASE_TIMEOUT_MS, async () => {
+    const tasks = (await docker.listContainers({ all: true, filters })).filter(
+      (c) => c.Labels?.['com.docker.swarm.task.id'],
+    );
+    await Promise.all(
+      tasks.filter((c) => c.State !== 'running').map((c) => ignoreGone(() => docker.getContainer(c.Id).remove())),
+    );
+    const running = tasks.filter((c) => c.State === 'running');
+    if (running.length) throw new Error(`${running.length} task container(s) still stopping`);
+  });
+
   const networks = await docker.listNetworks({ filters });
   const secrets = (await docker.listSecrets({ filters })) as { ID: string; Spec?: { Name?: string } }[];
-  // The overlay and the secrets can go only once every task that used them is gone: retried, bounded.
-  await untilGone('network', RELEASE_TIMEOUT_MS, () =>
-    Promise.all(networks.map((n) => ignore404(() => docker.getNetwork(n.Id).remove()))),
-  );
+  // The overlay and the secrets can go only once every task that used them is gone: retried, bounded. The
+  // manager's local copy of the overlay lingers briefly after the cluster removed it: gone means not listed.
+  await untilGone('network', RELEASE_TIMEOUT_MS, async () => {
+    await Promise.all(networks.map((n) => ignoreGone(() => docker.getNetwork(n.Id).remove())));
+    const left = await docker.listNetworks({ filters });
+    if (left.length) throw new Error(`${left.map((n) => n.Name).join(', ')} still listed`);
+  });
   await untilGone('secret', RELEASE_TIMEOUT_MS, () =>
-    Promise.all(secrets.map((s) => ignore404(() => docker.getSecret(s.ID).remove()))),
+    Promise.all(secrets.map((s) => ignoreGone(() => docker.getSecret(s.ID).remove()))),
   );
 
   const volumes: string[] = [];
   if (opts.volumes) {
     const { Volumes } = await docker.listVolumes({ filters });
     for (const v of Volumes ?? []) {
-      await untilGone('volume', RELEASE_TIMEOUT_MS, () => ignore404(() => docker.getVolume(v.Name).remove()));
+      await untilGone('volume', RELEASE_TIMEOUT_MS, () => ignoreGone(() => docker.getVolume(v.Name).remove()));
       volumes.push(v.Name);
     }
   }
@@ -53,11 +69,13 @@ export async function swarmDown(
   };
 }
 
-async function ignore404(fn: () => Promise<unknown>): Promise<void> {
+/** 404: gone already; 409 on a container: its removal is already in progress. */
+async function ignoreGone(fn: () => Promise<unknown>): Promise<void> {
   try {
     await fn();
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    const code = (err as { statusCode?: number }).statusCode;
+    if (code !== 404 && code !== 409) throw err;
   }
 }
 
