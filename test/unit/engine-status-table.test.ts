@@ -104,3 +104,49 @@ describe('status table', () => {
     ]);
   });
 });
+
+describe('renderStatusTable on swarm', () => {
+  it('lists the tasks per node, marking tasks Swarm is taking away', () => {
+    const swarm: StackStatus = {
+      ...status,
+      engine: 'swarm',
+      tasks: [
+        {
+          service: 'inference',
+          slot: 2,
+          task: 'demo_inference.2.b',
+          node: 'n1',
+          state: 'running',
+          desired: 'running',
+          address: '',
+          error: '',
+        },
+        {
+          service: 'inference',
+          slot: 1,
+          task: 'demo_inference.1.a',
+          node: 'n0',
+          state: 'running',
+          desired: 'shutdown',
+          address: '',
+          error: '',
+        },
+        {
+          service: 'storage',
+          slot: 1,
+          task: 'demo_storage.1.c',
+          node: 'n0',
+          state: 'running',
+          desired: 'running',
+          address: '',
+          error: '',
+        },
+      ],
+    };
+    const text = renderStatusTable(swarm);
+    expect(text).toContain(
+      'tasks per node:\n  n0: inference.1 running→shutdown, storage.1 running\n  n1: inference.2 running',
+    );
+    expect(renderStatusTable(status)).not.toContain('tasks per node');
+  });
+});

@@ -2,7 +2,8 @@
 // every poll computes the upstream from the tasks (running, healthy, still wanted) and reloads nginx when it
 // changed. A task Swarm has chosen to stop leaves the upstream on the first poll that sees it, while it is still
 // inside its drain delay (SWARM_DRAIN_DELAY_MS), so no new request is sent to it; the loop ends once exactly the
-// wanted number of current tasks serve and no leaving task runs any more.
+// wanted number of current tasks serve and no leaving task runs any more. Tasks on a node that is down count as
+// gone: Swarm reschedules them elsewhere, and the loop adds the replacements as they become healthy.
 import { RuntimeError } from '../../errors.ts';
 import type { ServiceDef } from '../../spec/service-defs.ts';
 import { applyNginx } from '../lb.ts';
@@ -10,7 +11,7 @@ import { listProjectContainers } from '../query.ts';
 import type { ReadyReplica } from '../rotation.ts';
 import type { Run } from '../service.ts';
 import { sleep } from '../wait.ts';
-import { isLeaving, isServing, listServiceTasks, type TaskView, upstreamFromTasks } from './tasks.ts';
+import { downNodeIds, isLeaving, isServing, listServiceTasks, type TaskView, upstreamFromTasks } from './tasks.ts';
 
 const POLL_MS = 150;
 
@@ -32,7 +33,10 @@ export async function followInference(run: Run, target: FollowTarget): Promise<R
   const seen = new Set<string>();
   let leavingBefore = new Map<string, TaskView>();
   for (;;) {
-    const tasks = await listServiceTasks(run.docker, target.serviceName, target.network);
+    const lost = await downNodeIds(run.docker);
+    const tasks = (await listServiceTasks(run.docker, target.serviceName, target.network)).filter(
+      (t) => !lost.has(t.nodeId),
+    );
     const upstream = upstreamFromTasks(tasks, target.port);
     const leaving = tasks.filter(isLeaving);
     const current = tasks.filter((t) => isServing(t) && t.specHash === target.hash);

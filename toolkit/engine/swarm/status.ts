@@ -15,11 +15,15 @@ const PORTS: Record<string, number> = { storage: 9000, registry: 5000, inference
 
 export async function swarmStatus(docker: DockerClient, project: string): Promise<StackStatus> {
   const network = overlayName(project);
+  const listed = (await docker.listNodes().catch(() => [])) as {
+    ID: string;
+    Description?: { Hostname?: string };
+    Status?: { State?: string };
+  }[];
+  // A node the manager sees as down is named so: its tasks are lost, whatever state they last reported.
+  const lost = new Set(listed.filter((n) => n.Status?.State !== 'ready').map((n) => n.ID));
   const nodes = new Map(
-    ((await docker.listNodes().catch(() => [])) as { ID: string; Description?: { Hostname?: string } }[]).map((n) => [
-      n.ID,
-      n.Description?.Hostname ?? n.ID,
-    ]),
+    listed.map((n) => [n.ID, `${n.Description?.Hostname ?? n.ID}${lost.has(n.ID) ? ' (down)' : ''}`]),
   );
   const services = (await listProjectServices(docker, project)).sort(
     (a, b) => ORDER.indexOf(a.service) - ORDER.indexOf(b.service),
@@ -76,7 +80,7 @@ export async function swarmStatus(docker: DockerClient, project: string): Promis
         lastExitReason: t.error || null,
       });
       if (svc.service === 'inference' && t.desired === 'running') {
-        const ready = isServing(t);
+        const ready = isServing(t) && !lost.has(t.nodeId);
         replicas.push({
           number: t.slot,
           container: t.name,

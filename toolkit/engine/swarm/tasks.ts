@@ -88,3 +88,12 @@ export async function listServiceTasks(
   const raw = (await docker.listTasks({ filters: { service: [serviceName] } })) as RawTask[];
   return raw.map((t) => taskView(t, serviceName, network));
 }
+
+/**
+ * IDs of nodes the manager sees as down. Their tasks neither serve nor ever finish leaving (no agent reports for
+ * them), so the engine leaves them out of the upstream and stops waiting for them.
+ */
+export async function downNodeIds(docker: DockerClient): Promise<Set<string>> {
+  const nodes = (await docker.listNodes()) as { ID: string; Status?: { State?: string } }[];
+  return new Set(nodes.filter((n) => n.Status?.State !== 'ready').map((n) => n.ID));
+}
