@@ -17,19 +17,26 @@
 // bridge 100.64.k.0/24 (host .1, node i .10+i); node i's docker0 100.(96+i).k.1/24 and local pools
 // 100.(104+i).k.0/24 — shared address space (RFC 6598) that neither the host nor its Docker uses.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { LOCAL_BASES } from '../../toolkit/images/index.ts';
 
 const run = promisify(execFile);
-const moduleUrl = (rel: string) => new URL(rel, import.meta.url).href;
-const IMAGES_MODULE = moduleUrl('../../toolkit/images/index.ts');
-const DOCKER_MODULE = moduleUrl('../../toolkit/docker.ts');
-const PROGRESS_MODULE = moduleUrl('../../toolkit/progress.ts');
-const SPEC_MODULE = moduleUrl('../../toolkit/spec/index.ts');
 const MAX_NODES = 8;
 const ENGINE_START_MS = 60_000;
 const NODES_READY_MS = 60_000;
@@ -212,36 +219,56 @@ async function startEngine(state: ClusterState, node: NodeState): Promise<void> 
 }
 
 /**
- * The images `toolkit up` will ask for, plus the bases so its image check on the manager is a no-op. The tags are
- * computed in a plain `node --import tsx` process, as bin/toolkit.js runs: a bundle made inside vitest hashes to
- * another tag.
+ * Builds (when needed) the images `toolkit up` will ask for and loads them, with the bases so its image check is a
+ * no-op, into every node whose engine runs. The tags are computed in a plain `node --import tsx` process, as
+ * bin/toolkit.js runs (a bundle made inside vitest hashes to another tag). Call it again before `toolkit up` when the
+ * sources may have changed since the cluster started; `root` is another checkout of the toolkit (default: this one).
  */
-async function loadImages(state: ClusterState): Promise<void> {
+export async function loadProjectImages(
+  cluster: Pick<SwarmCluster, 'nodes'>,
+  opts: { root?: string } = {},
+): Promise<{ services: string; nginx: string }> {
+  const root = opts.root
+    ? pathToFileURL(`${opts.root.replace(/\/+$/, '')}/`).href
+    : new URL('../../', import.meta.url).href;
+  const mod = (rel: string) => JSON.stringify(new URL(rel, root).href);
   const code = [
-    `import { ensureImages } from ${JSON.stringify(IMAGES_MODULE)};`,
-    `import { connectDocker } from ${JSON.stringify(DOCKER_MODULE)};`,
-    `import { silentProgress } from ${JSON.stringify(PROGRESS_MODULE)};`,
-    `import { DEFAULT_SPEC } from ${JSON.stringify(SPEC_MODULE)};`,
+    `import { ensureImages } from ${mod('toolkit/images/index.ts')};`,
+    `import { connectDocker } from ${mod('toolkit/docker.ts')};`,
+    `import { silentProgress } from ${mod('toolkit/progress.ts')};`,
+    `import { DEFAULT_SPEC } from ${mod('toolkit/spec/index.ts')};`,
     'const images = await ensureImages(await connectDocker(), DEFAULT_SPEC, silentProgress);',
     'process.stdout.write(JSON.stringify(images));',
   ].join('\n');
   const out = await sh(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code]);
   const images = JSON.parse(out) as { services: string; nginx: string };
-  const wanted = [images.services, images.nginx, LOCAL_BASES.node, LOCAL_BASES.nginx];
   const present: string[] = [];
-  for (const name of wanted) {
+  for (const name of [images.services, images.nginx, LOCAL_BASES.node, LOCAL_BASES.nginx]) {
+    const found = await sh('docker', ['-H', hostDockerHost(), 'image', 'inspect', name]).then(
+      () => true,
+      () => false,
+    );
+    if (found) present.push(name);
+  }
+  const live: string[] = [];
+  for (const n of cluster.nodes) {
     if (
-      await sh('docker', ['-H', hostDockerHost(), 'image', 'inspect', name]).then(
+      await new Docker({ socketPath: n.socket }).ping().then(
         () => true,
         () => false,
       )
     )
-      present.push(name);
+      live.push(n.socket);
   }
-  const tar = join(state.root, 'images.tar');
-  await sh('docker', ['-H', hostDockerHost(), 'save', '-o', tar, ...present]);
-  await Promise.all(state.nodes.map((n) => sh('docker', ['-H', `unix://${n.socket}`, 'load', '-q', '-i', tar])));
-  rmSync(tar, { force: true });
+  const dir = mkdtempSync(join(tmpdir(), 'rtsw-images-'));
+  try {
+    const tar = join(dir, 'images.tar');
+    await sh('docker', ['-H', hostDockerHost(), 'save', '-o', tar, ...present]);
+    await Promise.all(live.map((socket) => sh('docker', ['-H', `unix://${socket}`, 'load', '-q', '-i', tar])));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return images;
 }
 
 async function formSwarm(state: ClusterState): Promise<Docker> {
@@ -428,7 +455,7 @@ export async function startSwarmCluster(opts: { nodes: number; name?: string }):
     await Promise.all(state.nodes.map((n) => startEngine(state, n)));
     // Images load while the swarm forms: both only need the engines.
     // allSettled: neither may still be running when a failure starts the teardown.
-    const [formed, loaded] = await Promise.allSettled([formSwarm(state), loadImages(state)]);
+    const [formed, loaded] = await Promise.allSettled([formSwarm(state), loadProjectImages(state)]);
     if (formed.status === 'rejected') throw formed.reason;
     if (loaded.status === 'rejected') throw loaded.reason;
     const docker = formed.value;

@@ -1,25 +1,76 @@
-// A three-node swarm made of real engines on one machine: it forms, overlay traffic crosses nodes, and disposing of it
-// leaves no namespace, interface, process, mount or firewall rule behind.
+// A three-node swarm made of real engines on one machine (test/helpers/swarm-cluster.ts): it forms and overlay
+// traffic crosses nodes; the toolkit runs on it through the real CLI (`up --engine swarm`, replicas spread over the
+// nodes, scale under a bounded load with no failed request, one worker's engine stopped under load: replicas back at
+// N and the balancer no longer sending to the lost ones); disposing of it leaves no namespace, interface, process,
+// mount or firewall rule behind.
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SwarmCluster, startSwarmCluster } from '../helpers/swarm-cluster.ts';
+import { spawnLoadLoop } from '../../toolkit/chaos/load-child.ts';
+import { failed, type RequestRecord } from '../../toolkit/chaos/load-loop.ts';
+import type { StackStatus } from '../../toolkit/engine/types.ts';
+import { freePort } from '../helpers/net.ts';
+import {
+  forwardFromLoopback,
+  loadProjectImages,
+  type SwarmCluster,
+  startSwarmCluster,
+} from '../helpers/swarm-cluster.ts';
 
 const NODES = 3;
 const LABELS = { 'dev.replica-toolkit.managed': 'true', 'dev.replica-toolkit.test': 'swarm-cluster' };
 
+const BIN = resolve(import.meta.dirname, '../../bin/toolkit.js');
+const PROJECT = `sct${process.pid}`;
 let cluster: SwarmCluster | undefined;
 let disposed = false;
+let cwd: string;
 
 beforeAll(async () => {
+  cwd = mkdtempSync(join(tmpdir(), 'sct-'));
   cluster = await startSwarmCluster({ nodes: NODES, name: 'sct' });
 });
 
 afterAll(async () => {
-  if (cluster && !disposed) await cluster[Symbol.asyncDispose]();
-});
+  try {
+    if (cluster && !disposed) await toolkit(['down', '--project', PROJECT, '--volumes']);
+  } finally {
+    if (cluster && !disposed) await cluster[Symbol.asyncDispose]();
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}, 300_000);
+
+/** The real CLI against the cluster's manager; resolves with the exit code, never throws. */
+async function toolkit(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, ...(cluster as SwarmCluster).env };
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+      cwd,
+      env,
+      maxBuffer: 32 * 2 ** 20,
+      timeout: 400_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+async function toolkitOk(args: string[]): Promise<string> {
+  const res = await toolkit([...args, '--project', PROJECT]);
+  if (res.code !== 0) throw new Error(`toolkit ${args.join(' ')} exited ${res.code}:\n${res.stderr.slice(-4000)}`);
+  return res.stdout;
+}
+
+const stackStatus = async () => JSON.parse(await toolkitOk(['status', '--json'])) as StackStatus;
+const inferenceTasks = (st: StackStatus) =>
+  (st.tasks ?? []).filter((t) => t.service === 'inference' && t.desired === 'running' && t.state === 'running');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -131,7 +182,100 @@ describe('a three-node swarm on one machine', () => {
     expect(line, out).toBeDefined();
     expect(JSON.parse((line as string).slice(7))).toEqual(c.nodes.map((n) => n.name).sort());
   });
+});
 
+describe('the toolkit on the three-node swarm', () => {
+  let port: number;
+  let lb: Awaited<ReturnType<typeof forwardFromLoopback>>;
+
+  afterAll(async () => {
+    await lb?.close();
+  });
+
+  it('comes up with 3 replicas spread over the 3 nodes', async () => {
+    const c = cluster as SwarmCluster;
+    // The images as the CLI will ask for them now (the sources may have changed since the cluster started).
+    await loadProjectImages(c);
+    port = await freePort();
+    const args = ['up', '--engine', 'swarm', '--replicas', '3', '--cpus', '0.25', '--bind', c.bindIp];
+    await toolkitOk([...args, '--port', String(port)]);
+    const st = await stackStatus();
+    expect(st.url).toBe(`http://${c.bindIp}:${port}`);
+    expect(new Set(inferenceTasks(st).map((t) => t.node))).toEqual(new Set(c.nodes.map((n) => n.name)));
+    lb = await forwardFromLoopback(c.bindIp, port);
+  }, 400_000);
+
+  it('scales 3 → 5 → 2 → 3 under load with no failed request', async () => {
+    // 20 req/s through the loopback relay to the balancer, at most 360 s, stopped once the scale events are done.
+    const load = spawnLoadLoop({ baseUrl: `http://127.0.0.1:${lb.port}`, rate: 20, durationMs: 360_000 });
+    try {
+      for (const n of [5, 2, 3]) await toolkitOk(['scale', String(n)]);
+    } finally {
+      load.stop();
+    }
+    const { records } = await load.result;
+    expect(records.length).toBeGreaterThan(20);
+    expect(records.filter(failed)).toEqual([]);
+    expect(new Set(records.map((r) => r.replica)).size).toBeGreaterThanOrEqual(5);
+    const st = await stackStatus();
+    expect(inferenceTasks(st)).toHaveLength(3);
+    expect(new Set(inferenceTasks(st).map((t) => t.node)).size).toBe(NODES);
+  }, 400_000);
+
+  it("loses a worker's engine under load: replicas back at 3 on the others, the balancer stops sending to the lost ones", async () => {
+    const c = cluster as SwarmCluster;
+    const before = inferenceTasks(await stackStatus());
+    // The worker with the most inference tasks (the manager holds storage and nginx).
+    const counts = c.nodes.slice(1).map((n, i) => ({ i: i + 1, n: before.filter((t) => t.node === n.name).length }));
+    const victim = counts.sort((a, b) => b.n - a.n)[0];
+    const lostNode = c.nodes[victim.i].name;
+    const lost = new Set(before.filter((t) => t.node === lostNode).map((t) => t.task));
+    expect(lost.size).toBeGreaterThan(0);
+
+    const load = spawnLoadLoop({ baseUrl: `http://127.0.0.1:${lb.port}`, rate: 20, durationMs: 300_000 });
+    let resyncedAt = 0;
+    try {
+      await sleep(2000);
+      await c.stopNode(victim.i);
+      // Swarm notices the node is down and starts replacements elsewhere: bounded wait for 3 running again.
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        // Once Swarm noticed, the lost node's tasks show as `<node> (down)`.
+        const running = inferenceTasks(await stackStatus()).filter((t) => !t.node.startsWith(lostNode));
+        if (running.length === 3) break;
+        if (Date.now() > deadline) throw new Error(`inference not back at 3 after 120 s: ${JSON.stringify(running)}`);
+        await sleep(1000);
+      }
+      // The balancer follows the tasks when the toolkit converges: scale to the same N re-reads them.
+      await toolkitOk(['scale', '3']);
+      resyncedAt = Date.now();
+      await sleep(5000);
+    } finally {
+      load.stop();
+    }
+    const { records } = await load.result;
+    const after = records.filter((r: RequestRecord) => r.t > resyncedAt);
+    expect(after.length).toBeGreaterThan(20);
+    expect(after.filter(failed)).toEqual([]);
+    expect(after.filter((r) => lost.has(r.replica))).toEqual([]);
+    const st = await stackStatus();
+    const inRotation = st.replicas.filter((r) => r.inRotation);
+    expect(inRotation).toHaveLength(3);
+    expect(inRotation.filter((r) => lost.has(r.container))).toEqual([]);
+    expect(inferenceTasks(st).filter((t) => t.node.startsWith(lostNode))).toEqual([]);
+  }, 400_000);
+
+  it('goes down, leaving nothing with our label on the manager', async () => {
+    await toolkitOk(['down', '--volumes']);
+    const d = (cluster as SwarmCluster).docker;
+    const filters = { label: ['dev.replica-toolkit.managed=true', `com.docker.stack.namespace=${PROJECT}`] };
+    expect(await d.listServices({ filters })).toEqual([]);
+    expect(await d.listContainers({ all: true, filters })).toEqual([]);
+    expect(await d.listNetworks({ filters })).toEqual([]);
+  }, 200_000);
+});
+
+describe('disposing of the cluster', () => {
   it('leaves nothing behind once disposed: no netns, interface, process, mount, cgroup or firewall rule', async () => {
     const c = cluster as SwarmCluster;
     const root = c.managerSocket.replace(/\/n0\/docker\.sock$/, '');
