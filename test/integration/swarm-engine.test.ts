@@ -171,6 +171,21 @@ describe('swarm engine through the CLI', () => {
     expect(inference[0].node).toBe('tksweng-n0');
   });
 
+  it('changes nothing when up runs again with the same spec (no update, no second training)', async () => {
+    const versions = async () =>
+      Object.fromEntries(
+        (await cluster.docker.listServices({ filters: { label: [`com.docker.stack.namespace=${project}`] } })).map(
+          (svc) => [svc.Spec?.Name, svc.Version?.Index],
+        ),
+      );
+    const before = await versions();
+    const args = ['up', '--engine', 'swarm', '--project', project, '--replicas', '1', '--cpus', '0.25'];
+    const res = await cli([...args, '--bind', cluster.bindIp, '--port', String(port)]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toContain('trainer: completed before');
+    expect(await versions()).toEqual(before);
+  });
+
   it('down removes services, network, secrets, the balancer and the volume: nothing with our labels is left', async () => {
     const out = await ok(['down', '--project', project, '--volumes']);
     expect(out).toMatch(/removed 4 service\(s\), 3 secret\(s\), 1 container\(s\), 1 network\(s\), 1 volume\(s\)/);
