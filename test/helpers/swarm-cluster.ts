@@ -198,6 +198,7 @@ async function startEngine(state: ClusterState, node: NodeState): Promise<void> 
   const child = spawn('nsenter', args, { stdio: ['ignore', fd, fd] });
   child.unref();
   node.pid = child.pid;
+  saveState(state);
   const docker = new Docker({ socketPath: node.socket });
   const deadline = Date.now() + ENGINE_START_MS;
   for (;;) {
@@ -324,8 +325,17 @@ function helperPids(node: NodeState): number[] {
   return pids;
 }
 
+/** The recorded PID is still this node's dockerd (not a reused PID): its command line names the node's directory. */
+function isOurEngine(node: NodeState): boolean {
+  try {
+    return node.pid !== undefined && readFileSync(`/proc/${node.pid}/cmdline`, 'utf8').includes(`${node.dir}/`);
+  } catch {
+    return false;
+  }
+}
+
 async function stopEngine(node: NodeState): Promise<void> {
-  if (node.pid !== undefined && isAlive(node.pid)) {
+  if (node.pid !== undefined && isOurEngine(node)) {
     process.kill(node.pid, 'SIGTERM');
     if (!(await waitExit(node.pid, ENGINE_STOP_MS))) {
       process.kill(node.pid, 'SIGKILL');
@@ -421,10 +431,31 @@ async function teardown(state: ClusterState): Promise<void> {
   if (errors.length) throw new Error(`swarm cluster teardown left things behind:\n${errors.join('\n')}`);
 }
 
+/** What teardown needs, on disk, so a cluster whose process died (a killed test run) is torn down by the next one. */
+function saveState(state: ClusterState): void {
+  writeFileSync(join(state.root, 'state.json'), JSON.stringify({ ownerPid: process.pid, state }));
+}
+
+async function reclaimAbandoned(): Promise<void> {
+  for (const entry of readdirSync('/tmp')) {
+    if (!/^rtsw-\d+$/.test(entry)) continue;
+    try {
+      const saved = JSON.parse(readFileSync(join('/tmp', entry, 'state.json'), 'utf8')) as {
+        ownerPid: number;
+        state: ClusterState;
+      };
+      if (!isAlive(saved.ownerPid)) await teardown(saved.state);
+    } catch {
+      // no state yet (a cluster being made), or already half gone: leave it to its owner or the next run
+    }
+  }
+}
+
 export async function startSwarmCluster(opts: { nodes: number; name?: string }): Promise<SwarmCluster> {
   if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > MAX_NODES) {
     throw new Error(`nodes must be an integer from 1 to ${MAX_NODES}, got ${opts.nodes}`);
   }
+  await reclaimAbandoned();
   const { slot, root } = claimSlot();
   const name = opts.name ?? `rtsw${slot}`;
   const bridge = `rtsw${slot}`;
@@ -445,12 +476,14 @@ export async function startSwarmCluster(opts: { nodes: number; name?: string }):
     })),
   };
   try {
+    saveState(state);
     await sh('ip', ['link', 'add', bridge, 'type', 'bridge']);
     await sh('ip', ['addr', 'add', `100.64.${slot}.1/24`, 'dev', bridge]);
     await sh('ip', ['link', 'set', bridge, 'up']);
     const [chain, ...rule] = forwardRule(bridge);
     await sh('iptables', ['-I', chain, '1', ...rule]);
     state.forwardRuleAdded = true;
+    saveState(state);
     for (const node of state.nodes) await plumbNode(state, node);
     await Promise.all(state.nodes.map((n) => startEngine(state, n)));
     // Images load while the swarm forms: both only need the engines.
