@@ -17,7 +17,7 @@ import {
   readySchema,
   validationErrorSchema,
 } from './schemas.ts';
-import { burnCpu, CpuCostMeter, cpuMs } from './slowdown.ts';
+import { burnCpu, CpuCostMeter, processCpuMs } from './slowdown.ts';
 
 function tooManyInstances(max: number) {
   return { loc: ['body', 'instances'], msg: `List should have at most ${max} items`, type: 'too_long' };
@@ -131,12 +131,13 @@ export async function buildApp(
       inflight++;
       try {
         if (slowdown === 0) return { predictions: loaded.model.predict(request.body.instances), model: loaded.label };
-        const t0 = cpuMs();
+        const t0 = processCpuMs();
         const predictions = loaded.model.predict(request.body.instances);
         const n = request.body.instances.length;
         // Until the meter has a whole-request figure, the model's own CPU time is the (lower) stand-in.
-        const perInstanceMs = cost.perInstanceMs ?? (cpuMs() - t0) / n;
-        cost.record(n, await burnCpu(perInstanceMs * n * slowdown));
+        const perInstanceMs = cost.perInstanceMs ?? (processCpuMs() - t0) / n;
+        const burned = await burnCpu(perInstanceMs * n * slowdown);
+        cost.record(n, burned);
         return { predictions, model: loaded.label };
       } finally {
         inflight--;

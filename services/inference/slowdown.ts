@@ -1,27 +1,53 @@
 // Deliberate extra CPU work per /predict (SLOWDOWN_PCT), so CI can prove its performance gate catches a
-// regression. Both the cost it scales and the work it adds are measured in process CPU time, not wall-clock time:
-// on a busy machine a wall-clock spin is descheduled part of the time and injects less CPU than asked, so the
-// regression a gate sees would shrink exactly when the machine is noisiest. The work is done in short slices that
-// yield to the event loop: a slowed request stays in flight without freezing /ready, /health or the drain, just like
-// a genuinely slow request would.
+// regression. Both the cost it scales and the work it adds are measured in the event loop thread's CPU time, not
+// wall-clock time: on a busy machine a wall-clock spin is descheduled part of the time and injects less CPU than
+// asked, so the regression a gate sees would shrink exactly when the machine is noisiest. The work is done in short
+// slices that yield to the event loop: a slowed request stays in flight without freezing /ready, /health or the
+// drain, just like a genuinely slow request would.
+import { openSync, readSync } from 'node:fs';
 
 const SLICE_MS = 2;
 
-/** CPU time (user + system) this process has used, in ms. */
-export function cpuMs(): number {
+/** CPU time (user + system) this process has used, all threads, in ms. */
+export function processCpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 }
 
+const schedstat = Buffer.alloc(64);
+let schedstatFd: number | null | undefined;
+
+/**
+ * CPU time of the calling thread — the event loop's, when called from it — in ms, from Linux's
+ * /proc/thread-self/schedstat (ns on the CPU; ~3 µs a read on a kept descriptor). A replica's throughput is bound by
+ * this thread, not by the process's total, which adds GC and libuv helper threads running beside it. The figure is
+ * brought up to date only at scheduler ticks (~4 ms) and switches, so it serves windows of hundreds of ms, not a
+ * spin of 2 ms. Elsewhere (macOS in development) the process's CPU time stands in.
+ */
+export function threadCpuMs(): number {
+  if (schedstatFd === undefined) {
+    try {
+      schedstatFd = openSync('/proc/thread-self/schedstat', 'r');
+    } catch {
+      schedstatFd = null;
+    }
+  }
+  if (schedstatFd === null) return processCpuMs();
+  const n = readSync(schedstatFd, schedstat, 0, schedstat.length, 0);
+  const ns = Number(schedstat.toString('latin1', 0, n).split(' ', 1)[0]);
+  return ns / 1e6;
+}
+
 /** Spins for `ms` of CPU time; returns the CPU time used, and feeds `sink` so the loop is not optimised away. */
 function spin(ms: number, sink: { x: number }): number {
-  const start = cpuMs();
+  // The process clock is exact to the µs; during a spin the event loop thread is the one on the CPU.
+  const start = processCpuMs();
   const end = start + ms;
   let now = start;
-  // getrusage costs ~1 µs: check it every few hundred iterations, not every one.
+  // process.cpuUsage costs ~0.7 µs: check it every 100 iterations (~2 µs), so a 20 µs burn is not a 100 µs one.
   while (now < end) {
-    for (let i = 0; i < 500; i++) sink.x = (sink.x + Math.sqrt(sink.x + 1)) % 1e9;
-    now = cpuMs();
+    for (let i = 0; i < 100; i++) sink.x = (sink.x + Math.sqrt(sink.x + 1)) % 1e9;
+    now = processCpuMs();
   }
   return now - start;
 }
@@ -41,65 +67,82 @@ export async function burnCpu(ms: number): Promise<number> {
   return used;
 }
 
-/** Exponentially weighted moving average; the first sample is taken as is. */
-export class MovingAverage {
-  private value: number | undefined;
-  constructor(private readonly alpha: number) {}
-
-  observe(sample: number): number {
-    this.value = this.value === undefined ? sample : this.value + this.alpha * (sample - this.value);
-    return this.value;
-  }
-
-  get current(): number | undefined {
-    return this.value;
-  }
-}
-
 /**
  * What one predicted instance costs the whole process in CPU — HTTP parsing, validation, the model, serialisation,
- * GC — without the injected work: (CPU used − CPU burned) / instances answered, over windows of at least
- * `windowMs`, smoothed. So SLOWDOWN_PCT=p makes each instance cost (1 + p/100)× its real price, and the replica's
- * throughput per CPU-second falls to 1/(1 + p/100) of what it was.
+ * GC — without the injected work: (CPU used − CPU burned) / instances answered, over windows of `windowMs` that
+ * answered at least `minRequests`, once `warmupMs` have passed since the first answer. The figure is calibrated on the first `calibrationWindows` such windows (their
+ * median) and then frozen. A live figure would feed back on itself: a slowed replica answers fewer requests, its
+ * fixed costs (timers, metrics, idle GC) spread over fewer instances, each instance looks dearer, more is burned —
+ * a 10 % knob measured as a 20–50 % regression. Frozen, SLOWDOWN_PCT=p makes an instance cost (1 + p/100)× what it
+ * cost under the calibration load, so a saturated replica's throughput falls to 1/(1 + p/100).
  */
 export class CpuCostMeter {
-  private readonly perInstance = new MovingAverage(0.2);
+  private readonly samples: number[] = [];
+  private frozen: number | undefined;
   private windowStart = 0;
   private windowStartCpu = 0;
+  private firstAt = 0;
   private started = false;
+  private requestsInWindow = 0;
   private burnedInWindow = 0;
   private instancesInWindow = 0;
 
   constructor(
-    private readonly windowMs = 250,
+    private readonly opts: {
+      windowMs?: number;
+      minRequests?: number;
+      calibrationWindows?: number;
+      warmupMs?: number;
+    } = {},
     private readonly clock: () => number = () => performance.now(),
-    private readonly cpu: () => number = cpuMs,
+    private readonly cpu: () => number = threadCpuMs,
   ) {}
 
   /** Records `instances` answered and the CPU burned on purpose for them. */
   record(instances: number, burnedMs: number): void {
+    if (this.frozen !== undefined) return;
     if (!this.started) {
       // The first window opens at the first answer: start-up (model load, JIT) is not a request's cost.
       this.started = true;
+      this.firstAt = this.clock();
       this.windowStart = this.clock();
       this.windowStartCpu = this.cpu();
       return;
     }
     this.instancesInWindow += instances;
+    this.requestsInWindow += 1;
     this.burnedInWindow += burnedMs;
     const now = this.clock();
-    if (now - this.windowStart < this.windowMs) return;
+    if (now - this.windowStart < (this.opts.windowMs ?? 250)) return;
     const cpuNow = this.cpu();
     const real = cpuNow - this.windowStartCpu - this.burnedInWindow;
-    if (this.instancesInWindow > 0 && real > 0) this.perInstance.observe(real / this.instancesInWindow);
+    // Not while the JIT is still compiling the hot paths (the first seconds cost several times the steady state),
+    // nor a window with a trickle of requests: that measures the idle process, not the requests.
+    const warm = now - this.firstAt >= (this.opts.warmupMs ?? 2000);
+    if (warm && this.requestsInWindow >= (this.opts.minRequests ?? 25) && real > 0) {
+      this.samples.push(real / this.instancesInWindow);
+      if (this.samples.length >= (this.opts.calibrationWindows ?? 8)) this.frozen = median(this.samples);
+    }
     this.windowStart = now;
     this.windowStartCpu = cpuNow;
     this.burnedInWindow = 0;
     this.instancesInWindow = 0;
+    this.requestsInWindow = 0;
   }
 
-  /** The smoothed CPU ms per instance; undefined until the first window closed. */
+  /** CPU ms per instance: the median of the calibration windows so far; undefined before the first. */
   get perInstanceMs(): number | undefined {
-    return this.perInstance.current;
+    return this.frozen ?? (this.samples.length > 0 ? median(this.samples) : undefined);
   }
+
+  /** True once calibrated: the figure no longer changes. */
+  get calibrated(): boolean {
+    return this.frozen !== undefined;
+  }
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }

@@ -173,6 +173,8 @@ describe('services image', () => {
       ExposedPorts: { '8000/tcp': {} },
       HostConfig: { ...HARDENED, PortBindings: { '8000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
     });
+    // Removed even when an expectation fails: a failed run must not leave a container behind.
+    await using _cleanup = { [Symbol.asyncDispose]: () => container.remove({ force: true }) };
     await container.start();
     const port = (await container.inspect()).NetworkSettings.Ports['8000/tcp']?.[0]?.HostPort;
     expect(port).toBeTruthy();
@@ -187,7 +189,6 @@ describe('services image', () => {
     const css = await fetch(`${base}/docs/static/swagger-ui.css`, { signal: AbortSignal.timeout(2000) });
     expect(css.status).toBe(200);
     expect((await css.text()).length).toBeGreaterThan(1000);
-    await container.remove({ force: true });
   });
 });
 

@@ -1,13 +1,13 @@
 // The SLOWDOWN_PCT machinery: the injected work is CPU time, and the cost it scales is the whole process's CPU per
-// instance without the injected work.
+// instance without the injected work, calibrated under load and then frozen.
 import { describe, expect, it } from 'vitest';
-import { burnCpu, CpuCostMeter, cpuMs } from '../../services/inference/slowdown.ts';
+import { burnCpu, CpuCostMeter, processCpuMs } from '../../services/inference/slowdown.ts';
 
 describe('burnCpu', () => {
   it('uses about the CPU time asked for, and says how much it used', async () => {
-    const before = cpuMs();
+    const before = processCpuMs();
     const used = await burnCpu(30);
-    const measured = cpuMs() - before;
+    const measured = processCpuMs() - before;
     expect(used).toBeGreaterThanOrEqual(30);
     expect(used).toBeLessThan(60);
     expect(measured).toBeGreaterThanOrEqual(used);
@@ -19,52 +19,73 @@ describe('burnCpu', () => {
 });
 
 describe('CpuCostMeter', () => {
-  function fakeMeter() {
+  function fakeMeter(calibrationWindows = 3) {
     const t = { now: 0, cpu: 0 };
     const meter = new CpuCostMeter(
-      100,
+      { windowMs: 100, minRequests: 1, calibrationWindows, warmupMs: 0 },
       () => t.now,
       () => t.cpu,
     );
-    return { t, meter };
+    /** One window of `instances` that cost `realMs` of work plus `burnedMs` burned on purpose. */
+    const window = (instances: number, realMs: number, burnedMs = 0) => {
+      t.now += 100;
+      t.cpu += realMs + burnedMs;
+      meter.record(instances, burnedMs);
+    };
+    return { t, meter, window };
   }
 
   it('has no figure before a whole window closed, and ignores start-up CPU', () => {
-    const { t, meter } = fakeMeter();
+    const { t, meter, window } = fakeMeter();
     t.cpu = 5000; // model load and JIT before the first request
     meter.record(1, 0);
     expect(meter.perInstanceMs).toBeUndefined();
-    t.now = 50;
-    t.cpu += 10;
-    meter.record(10, 0);
-    expect(meter.perInstanceMs).toBeUndefined();
-    t.now = 100;
-    t.cpu += 10;
-    meter.record(10, 0);
-    expect(meter.perInstanceMs).toBeCloseTo(1); // 20 ms for 20 instances
+    window(20, 20);
+    expect(meter.perInstanceMs).toBeCloseTo(1);
   });
 
   it('leaves the burned CPU out of the cost, so the injected work does not compound', () => {
-    const { t, meter } = fakeMeter();
+    const { meter, window } = fakeMeter();
     meter.record(0, 0);
-    // Each window: 100 instances cost 50 ms of real work plus 25 ms burned on purpose.
-    for (let w = 1; w <= 5; w++) {
-      t.now = w * 100;
-      t.cpu += 75;
-      meter.record(100, 25);
-    }
+    for (let w = 0; w < 3; w++) window(100, 50, 25);
     expect(meter.perInstanceMs).toBeCloseTo(0.5);
   });
 
-  it('smooths: one window with a GC pause moves the figure by a fifth of the jump', () => {
-    const { t, meter } = fakeMeter();
+  it('skips the warm-up and windows with too few requests: they measure the JIT and the idle process', () => {
+    const t = { now: 0, cpu: 0 };
+    const meter = new CpuCostMeter(
+      { windowMs: 100, minRequests: 3, calibrationWindows: 3, warmupMs: 1000 },
+      () => t.now,
+      () => t.cpu,
+    );
+    const request = (instances: number, realMs: number) => {
+      t.now += 50;
+      t.cpu += realMs;
+      meter.record(instances, 0);
+    };
     meter.record(0, 0);
-    t.now = 100;
-    t.cpu += 100;
-    meter.record(100, 0);
-    t.now = 200;
-    t.cpu += 300;
-    meter.record(100, 0);
-    expect(meter.perInstanceMs).toBeCloseTo(1 + 0.2 * (3 - 1));
+    for (let i = 0; i < 20; i++) request(10, 50); // 1 s of cold requests at 5 ms per instance
+    expect(meter.perInstanceMs).toBeUndefined();
+    for (let i = 0; i < 4; i++) request(10, 10); // windows of 2 requests each: too few
+    expect(meter.perInstanceMs).toBeUndefined();
+    for (let i = 0; i < 12; i++) {
+      t.now += 20;
+      t.cpu += 10;
+      meter.record(10, 0); // 5 requests per window, 1 ms per instance
+    }
+    expect(meter.perInstanceMs).toBeCloseTo(1);
+  });
+
+  it('freezes at the median of the calibration windows, so a slowed, quieter replica does not burn more', () => {
+    const { meter, window } = fakeMeter(3);
+    meter.record(0, 0);
+    window(100, 100); // 1.0
+    window(100, 300); // 3.0: a GC pause
+    window(100, 120); // 1.2
+    expect(meter.calibrated).toBe(true);
+    expect(meter.perInstanceMs).toBeCloseTo(1.2);
+    // Later, at a lower rate, each instance carries more fixed cost: the figure stays put.
+    for (let w = 0; w < 5; w++) window(20, 60);
+    expect(meter.perInstanceMs).toBeCloseTo(1.2);
   });
 });
