@@ -190,7 +190,7 @@ async function main(): Promise<void> {
           const j = o.judgement;
           log(
             `slowdown ${s}% #${i + 1}: ${j.verdict} after ${o.rounds.length} round(s), change ${(j.change * 100).toFixed(1)}% ` +
-              `[${(j.changeLo * 100).toFixed(1)}, ${(j.changeHi * 100).toFixed(1)}], p=${j.pValue.toPrecision(2)}`,
+              `[${(j.changeLo * 100).toFixed(1)}, ${(j.changeHi * 100).toFixed(1)}], p=${j.pValue.toPrecision(2)}, medians ${j.baseline.median.toFixed(0)} / ${j.candidate.median.toFixed(0)}`,
           );
         }
         const count = (v: string) => outcomes.filter((o) => o.judgement.verdict === v).length;

@@ -137,7 +137,11 @@ export async function buildApp(
         // Until the meter has a whole-request figure, the model's own CPU time is the (lower) stand-in.
         const perInstanceMs = cost.perInstanceMs ?? (processCpuMs() - t0) / n;
         const burned = await burnCpu(perInstanceMs * n * slowdown);
+        const wasCalibrated = cost.calibrated;
         cost.record(n, burned);
+        if (!wasCalibrated && cost.calibrated) {
+          app.log.warn({ slowdownPct: cfg.slowdownPct, cpuMsPerInstance: cost.perInstanceMs }, 'slowdown calibrated');
+        }
         return { predictions, model: loaded.label };
       } finally {
         inflight--;

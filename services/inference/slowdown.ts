@@ -119,7 +119,9 @@ export class CpuCostMeter {
     // Not while the JIT is still compiling the hot paths (the first seconds cost several times the steady state),
     // nor a window with a trickle of requests: that measures the idle process, not the requests.
     const warm = now - this.firstAt >= (this.opts.warmupMs ?? 2000);
-    if (warm && this.requestsInWindow >= (this.opts.minRequests ?? 25) && real > 0) {
+    // A window that stayed open across a pause (the load stopped, then came back) holds the idle time's CPU too.
+    const unbroken = now - this.windowStart <= 2 * (this.opts.windowMs ?? 250);
+    if (warm && unbroken && this.requestsInWindow >= (this.opts.minRequests ?? 25) && real > 0) {
       this.samples.push(real / this.instancesInWindow);
       if (this.samples.length >= (this.opts.calibrationWindows ?? 8)) this.frozen = median(this.samples);
     }

@@ -76,6 +76,17 @@ describe('CpuCostMeter', () => {
     expect(meter.perInstanceMs).toBeCloseTo(1);
   });
 
+  it('drops a window that stayed open across a pause: it holds the idle CPU', () => {
+    const { t, meter, window } = fakeMeter();
+    meter.record(0, 0);
+    t.now += 30_000; // the load stopped for 30 s; timers and GC used 300 ms meanwhile
+    t.cpu += 300;
+    meter.record(100, 0);
+    expect(meter.perInstanceMs).toBeUndefined();
+    window(100, 100);
+    expect(meter.perInstanceMs).toBeCloseTo(1);
+  });
+
   it('freezes at the median of the calibration windows, so a slowed, quieter replica does not burn more', () => {
     const { meter, window } = fakeMeter(3);
     meter.record(0, 0);
