@@ -1,6 +1,5 @@
 // Test helpers: an in-process registry on a loopback port, and the trainer run in-process against it.
 // Both take the object startTestStorage() returns (only its access fields are used).
-import { createServer } from 'node:net';
 import { type RegistryConfig, startRegistry } from '../../services/registry/index.ts';
 import { runTrainer, type TrainerResult, trainerConfigFromEnv } from '../../services/trainer/index.ts';
 import { freePort } from './net.ts';
