@@ -7,7 +7,7 @@
 // a few ms of service time) makes the latency the service's: at batch 1 the service answers in ~0.3 ms and the
 // percentiles compare the two clients' own timers and connection handling (2-4x apart) instead.
 //
-//   npx tsx bench/k6-vs-wrk.ts [--rounds 3] [--rate 40] [--batch 1000] [--clients 4] [--duration 8]
+//   npx tsx bench/k6-vs-wrk.ts [--rounds 5] [--rate 40] [--batch 1000] [--clients 4] [--duration 15]
 //
 // wrk comes from Debian (`apt-get install wrk`); its p95 comes from the Lua done() hook.
 import { execFile } from 'node:child_process';
@@ -24,9 +24,9 @@ import { silentProgress } from '../toolkit/progress.ts';
 const run = promisify(execFile);
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     clients: { type: 'string', default: '4' },
-    duration: { type: 'string', default: '8' },
+    duration: { type: 'string', default: '15' },
     rate: { type: 'string', default: '40' },
     batch: { type: 'string', default: '1000' },
   },
@@ -56,7 +56,7 @@ function wrkMs(text: string, pct: number): number {
 
 async function wrkRound(url: string, script: string): Promise<Figures> {
   const { stdout } = await run('wrk', [
-    '-t2',
+    `-t${Math.min(2, CLIENTS)}`,
     `-c${CLIENTS}`,
     `-d${DURATION_S}s`,
     '--latency',
