@@ -19,7 +19,6 @@ export interface CreateInput {
 export function containerCreateOptions(input: CreateInput): Docker.ContainerCreateOptions {
   const { project, def, number, network } = input;
   const name = containerName(project, def.name, number);
-  const hc = def.healthcheck;
   const ports = def.ports;
   return {
     name,
@@ -30,15 +29,7 @@ export function containerCreateOptions(input: CreateInput): Docker.ContainerCrea
     Labels: input.labels,
     StopTimeout: stopTimeoutSec(def),
     ExposedPorts: ports.length ? Object.fromEntries(ports.map((p) => [`${p.containerPort}/tcp`, {}])) : undefined,
-    Healthcheck: hc
-      ? {
-          Test: ['CMD', ...hc.test],
-          Interval: hc.intervalSec * NS_PER_SEC,
-          Timeout: hc.timeoutSec * NS_PER_SEC,
-          Retries: hc.retries,
-          StartPeriod: hc.startPeriodSec * NS_PER_SEC,
-        }
-      : undefined,
+    Healthcheck: dockerHealthcheck(def.healthcheck),
     HostConfig: {
       ReadonlyRootfs: def.readOnlyRootfs,
       Tmpfs: Object.keys(def.tmpfs).length ? { ...def.tmpfs } : undefined,
@@ -87,6 +78,18 @@ export function containerEnv(def: ServiceDef, secrets: Record<string, string>, n
  * Docker's stop timeout: inference drains for DRAIN_DELAY_MS and then finishes in-flight work for
  * GRACE_PERIOD_MS after SIGTERM; it needs both plus a margin before SIGKILL.
  */
+/** A ServiceDef's health check in the Engine API's shape (durations in ns): containers and Swarm services alike. */
+export function dockerHealthcheck(hc: ServiceDef['healthcheck']): Docker.HealthConfig | undefined {
+  if (!hc) return undefined;
+  return {
+    Test: ['CMD', ...hc.test],
+    Interval: hc.intervalSec * NS_PER_SEC,
+    Timeout: hc.timeoutSec * NS_PER_SEC,
+    Retries: hc.retries,
+    StartPeriod: hc.startPeriodSec * NS_PER_SEC,
+  };
+}
+
 export function stopTimeoutSec(def: ServiceDef): number {
   const ms = (key: string) => {
     const n = Number(def.env[key]);

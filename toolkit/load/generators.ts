@@ -5,15 +5,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { RuntimeError } from '../errors.ts';
-import { findK6, type K6Exit, type K6Process, k6Version, startK6 } from './k6.ts';
+import { type K6Exit, type K6Process, startK6 } from './k6.ts';
 import { executionSegments, FILES, k6Args } from './k6-args.ts';
 import { mergeGenerators, readGeneratorCsv, wantedMetrics } from './merge.ts';
 import { GeneratorSampler } from './proc.ts';
 import { csvLines, toShares } from './replicas.ts';
 import type { LoadtestContext } from './run.ts';
-import { createRunDir, readSummary } from './run-dir.ts';
-import { machineInfo } from './run-info.ts';
-import { LOADTESTS_DIR, scriptPath } from './scenarios.ts';
+import { openRun, readSummary } from './run-dir.ts';
 import { extractSummary, type K6Summary } from './summary.ts';
 import { judgeGenerator } from './trust.ts';
 import type { GeneratorRun, LoadtestOptions, LoadtestResult } from './types.ts';
@@ -28,31 +26,13 @@ export async function runGenerators(
 ): Promise<LoadtestResult> {
   const k = v.generators ?? 1;
   const env = ctx.env ?? process.env;
-  const bin = await findK6(env);
-  const version = await k6Version(bin);
-  const { runId, dir } = await createRunDir(ctx.cwd, v);
-  const script = scriptPath(v.scenario, ctx.scriptsDir ?? LOADTESTS_DIR);
+  const { bin, runId, dir, script, load, info, writeRunInfo } = await openRun(opts, v, ctx);
   const slices = executionSegments(k).map((seg, index) => {
     const gdir = join(dir, GENERATORS_DIR, String(index));
     return { index, segment: seg.segment, dir: gdir, args: k6Args(v, gdir, script, seg) };
   });
   for (const s of slices) await mkdir(s.dir, { recursive: true });
-  const load = v.model === 'open' ? `${v.rate} arrivals/s` : `${v.vus} VUs`;
-
-  if (ctx.spec) await writeFile(join(dir, 'spec.json'), `${JSON.stringify(ctx.spec, null, 2)}\n`);
-  const runInfo = {
-    runId,
-    startedAt: new Date().toISOString(),
-    options: opts,
-    resolved: v,
-    replicas: ctx.spec?.replicas ?? null,
-    machine: machineInfo(version),
-    generators: k,
-    thresholdVerdict: 'merged',
-    commands: slices.map((s) => [bin, ...s.args]),
-  };
-  const writeRunInfo = (extra: object) =>
-    writeFile(join(dir, 'run.json'), `${JSON.stringify({ ...runInfo, ...extra }, null, 2)}\n`);
+  Object.assign(info, { generators: k, thresholdVerdict: 'merged', commands: slices.map((s) => [bin, ...s.args]) });
   await writeRunInfo({});
 
   ctx.progress.step(`k6 ${v.scenario}: ${load} for ${v.duration} against ${v.baseUrl}, ${k} generators (run ${runId})`);

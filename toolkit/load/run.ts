@@ -6,13 +6,11 @@ import { RuntimeError } from '../errors.ts';
 import type { Progress } from '../progress.ts';
 import type { StackSpec } from '../spec/types.ts';
 import { runGenerators } from './generators.ts';
-import { findK6, k6Version, startK6 } from './k6.ts';
+import { startK6 } from './k6.ts';
 import { FILES, k6Args } from './k6-args.ts';
 import { GeneratorSampler } from './proc.ts';
 import { perReplicaFromCsv } from './replicas.ts';
-import { createRunDir, readSummary } from './run-dir.ts';
-import { machineInfo } from './run-info.ts';
-import { LOADTESTS_DIR, scriptPath } from './scenarios.ts';
+import { openRun, readSummary } from './run-dir.ts';
 import { extractSummary } from './summary.ts';
 import { judgeGenerator } from './trust.ts';
 import type { LoadtestOptions, LoadtestResult } from './types.ts';
@@ -32,25 +30,9 @@ export async function runLoadtest(opts: LoadtestOptions, ctx: LoadtestContext): 
   const v = validateOptions(opts);
   if (v.generators !== undefined) return runGenerators(opts, v, ctx);
   const env = ctx.env ?? process.env;
-  const bin = await findK6(env);
-  const version = await k6Version(bin);
-  const { runId, dir } = await createRunDir(ctx.cwd, v);
-  const script = scriptPath(v.scenario, ctx.scriptsDir ?? LOADTESTS_DIR);
+  const { bin, runId, dir, script, load, info, writeRunInfo } = await openRun(opts, v, ctx);
   const args = k6Args(v, dir, script);
-  const load = v.model === 'open' ? `${v.rate} arrivals/s` : `${v.vus} VUs`;
-
-  if (ctx.spec) await writeFile(join(dir, 'spec.json'), `${JSON.stringify(ctx.spec, null, 2)}\n`);
-  const runInfo = {
-    runId,
-    startedAt: new Date().toISOString(),
-    options: opts,
-    resolved: v,
-    replicas: ctx.spec?.replicas ?? null,
-    machine: machineInfo(version),
-    command: [bin, ...args],
-  };
-  const writeRunInfo = (extra: object) =>
-    writeFile(join(dir, 'run.json'), `${JSON.stringify({ ...runInfo, ...extra }, null, 2)}\n`);
+  info.command = [bin, ...args];
   await writeRunInfo({});
 
   ctx.progress.step(`k6 ${v.scenario}: ${load} for ${v.duration} against ${v.baseUrl} (run ${runId})`);

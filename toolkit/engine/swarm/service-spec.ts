@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { ServiceDef } from '../../spec/service-defs.ts';
 import type { StackSpec } from '../../spec/types.ts';
-import { stopTimeoutSec } from '../create-options.ts';
+import { dockerHealthcheck, stopTimeoutSec } from '../create-options.ts';
 import { volumeName } from '../labels.ts';
 import { SERVICE_LABEL, SPEC_HASH_LABEL, swarmLabels, swarmServiceName } from './labels.ts';
 
@@ -70,7 +70,6 @@ function tmpfsMounts(def: ServiceDef) {
 export function swarmServiceSpec(input: SwarmServiceInput): SwarmServiceSpec {
   const { project, def, spec } = input;
   const env = swarmEnv(def);
-  const hc = def.healthcheck;
   const onManager = def.volumes.some((v) => v.kind === 'volume');
   const constraints = onManager
     ? ['node.role==manager'] // the volume lives on the engine that made it: keep storage on the manager
@@ -91,15 +90,7 @@ export function swarmServiceSpec(input: SwarmServiceInput): SwarmServiceSpec {
         CapabilityDrop: def.capDrop.length ? [...def.capDrop] : undefined,
         Labels: swarmLabels(project, { [SERVICE_LABEL]: def.name }),
         StopGracePeriod: (def.name === 'inference' ? swarmStopGraceSec(def) : stopTimeoutSec(def)) * NS_PER_SEC,
-        Healthcheck: hc
-          ? {
-              Test: ['CMD', ...hc.test],
-              Interval: hc.intervalSec * NS_PER_SEC,
-              Timeout: hc.timeoutSec * NS_PER_SEC,
-              Retries: hc.retries,
-              StartPeriod: hc.startPeriodSec * NS_PER_SEC,
-            }
-          : undefined,
+        Healthcheck: dockerHealthcheck(def.healthcheck),
         Mounts: [
           ...tmpfsMounts(def),
           ...def.volumes
