@@ -6,7 +6,8 @@
 //
 // By default the inference process runs the esbuild bundle the image runs (toolkit/images/bundle.ts);
 // --tsx runs services/main.ts from source instead (tsx's loader adds ~40 MB of RSS).
-// The inference process gets the image's NODE_OPTIONS and MALLOC_ARENA_MAX (read from services/Dockerfile);
+// The inference process gets the image's NODE_OPTIONS and MALLOC_* settings (read from services/Dockerfile; a
+// MALLOC_* set in the environment replaces the image's);
 // --node-options replaces NODE_OPTIONS for it (e.g. "" for Node's defaults);
 // --node-args puts flags on its node command line (V8 flags NODE_OPTIONS refuses, e.g. "--optimize-for-size").
 // Environment passed through to the inference process: SLOWDOWN_PCT, MAX_INFLIGHT.
@@ -23,11 +24,11 @@ import { startTestRegistry, trainInto } from '../test/helpers/registry.ts';
 import { startTestStorage } from '../test/helpers/storage.ts';
 import { bundleServices } from '../toolkit/images/bundle.ts';
 
-/** The memory settings the services image sets in its ENV (NODE_OPTIONS, MALLOC_ARENA_MAX). */
+/** The memory settings the services image sets in its ENV (NODE_OPTIONS, glibc's MALLOC_* tunables). */
 const IMAGE_ENV: Record<string, string> = Object.fromEntries(
   [
     ...readFileSync(new URL('../services/Dockerfile', import.meta.url), 'utf8').matchAll(
-      /\b(NODE_OPTIONS|MALLOC_ARENA_MAX)=(\S+)/g,
+      /\b(NODE_OPTIONS|MALLOC_[A-Z_]+)=(\S+)/g,
     ),
   ].map((m) => [m[1], m[2]]),
 );
@@ -94,7 +95,7 @@ async function startInferenceProcess(
 ): Promise<{ proc: ChildProcess; url: string }> {
   const proc = spawn(process.execPath, command, {
     cwd: ROOT,
-    env: { ...process.env, ...IMAGE_ENV, NODE_OPTIONS: String(args['node-options']), ...env },
+    env: { ...IMAGE_ENV, ...process.env, NODE_OPTIONS: String(args['node-options']), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -273,9 +274,12 @@ function print(rows: Record<string, number>[]): void {
   const table = [cols, ...rows.map((r) => cols.map((c) => fmt(r[c])))];
   const widths = cols.map((_, i) => Math.max(...table.map((row) => row[i].length)));
   const runtime = args.tsx ? 'tsx from source' : 'esbuild bundle';
-  const opts = args['node-options'] ? `, NODE_OPTIONS=${args['node-options']}` : '';
+  const malloc = Object.entries({ ...IMAGE_ENV, ...process.env })
+    .filter(([k]) => k.startsWith('MALLOC_'))
+    .map(([k, v]) => `${k}=${v}`);
+  const opts = [args['node-options'] ? `NODE_OPTIONS=${args['node-options']}` : '', ...malloc].filter(Boolean);
   process.stdout.write(
-    `inference benchmark (${runtime}${opts}): medians over ${RUNS} runs of ${DURATION_S} s, one process, loopback\n`,
+    `inference benchmark (${[runtime, ...opts].join(', ')}): medians over ${RUNS} runs of ${DURATION_S} s (peak RSS: the highest), one process, loopback\n`,
   );
   for (const row of table) process.stdout.write(`${row.map((v, i) => v.padStart(widths[i])).join('  ')}\n`);
 }
