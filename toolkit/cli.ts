@@ -7,7 +7,7 @@ import { configCommand } from './commands/config.ts';
 import { downCommand } from './commands/down.ts';
 import { gateCommand } from './commands/gate.ts';
 import { type CommandIO, defaultIO, type SpecOptions } from './commands/io.ts';
-import { lbStatsCommand, lbStrategyCommand } from './commands/lb.ts';
+import { lbStatsCommand, lbStrategyCommand, lbWatchCommand } from './commands/lb.ts';
 import { loadtestCommand } from './commands/loadtest.ts';
 import { logsCommand } from './commands/logs.ts';
 import { reportCommand } from './commands/report.ts';
@@ -31,6 +31,7 @@ export const COMMANDS = {
   chaosPause: chaosPauseCommand,
   lbStrategy: lbStrategyCommand,
   lbStats: lbStatsCommand,
+  lbWatch: lbWatchCommand,
   gate: async (opts: Parameters<typeof gateCommand>[0], io: CommandIO): Promise<void> => {
     await gateCommand(opts, io);
   },
@@ -78,18 +79,22 @@ export function buildCli(io: CommandIO = defaultIO(), commands: Commands = COMMA
       '--engine <kind>',
       'local (containers on this engine) or swarm (services on a swarm manager); default local',
     )
+    .option('--no-watch', 'do not start the background `lb watch` that keeps nginx on the ready replicas')
     .option('--json', 'print the resulting status as JSON')
-    .action((opts: SpecOptions & { json?: boolean }) => commands.up(opts, io));
+    // commander defaults `watch` to true; only an explicit --no-watch is passed on.
+    .action(({ watch, ...opts }: SpecOptions & { json?: boolean; watch?: boolean }) =>
+      commands.up(watch === false ? { ...opts, watch } : opts, io),
+    );
 
   specOptions(program.command('down'))
-    .description("remove the project's containers and network (and volumes with --volumes)")
+    .description("stop the project's watcher, remove its containers and network (and volumes with --volumes)")
     .option('--volumes', 'also remove the named volumes (model registry and artifacts)')
     .option('--engine <kind>', ENGINE_HELP)
     .option('--json', 'print what was removed as JSON')
     .action((opts: SpecOptions & { volumes?: boolean; json?: boolean }) => commands.down(opts, io));
 
   specOptions(program.command('status'))
-    .description('show services and replicas: state, readiness, address, uptime, restarts')
+    .description('show services and replicas (state, readiness, address, uptime, restarts) and the watcher')
     .option('--engine <kind>', ENGINE_HELP)
     .option('--json', 'print JSON')
     .action((opts: SpecOptions & { json?: boolean }) => commands.status(opts, io));
@@ -140,7 +145,7 @@ export function buildCli(io: CommandIO = defaultIO(), commands: Commands = COMMA
 
   const lb = program
     .command('lb')
-    .description('the load balancer: strategy (switched live) and per-replica statistics');
+    .description('the load balancer: strategy (switched live), per-replica statistics, the upstream watcher');
   specOptions(lb.command('strategy'))
     .description('show the balancing strategy, or switch it live without a failed request')
     .argument('[name]', 'round_robin | least_conn | weighted | ip_hash | hash | random_two_least_conn')
@@ -153,6 +158,14 @@ export function buildCli(io: CommandIO = defaultIO(), commands: Commands = COMMA
     .option('--since <duration>', 'only requests in the last 60s, 5m, 1h (default: since the balancer started)')
     .option('--json', 'print JSON')
     .action((opts) => commands.lbStats(opts, io));
+  specOptions(lb.command('watch'))
+    .description(
+      'keep the upstream on the running, ready replicas between commands (`up` starts one in the background)',
+    )
+    .option('--interval <duration>', 're-check period, e.g. 1s or 500ms (swarm: the task poll; default 1s)')
+    .option('--once', 'one converge pass, then exit')
+    .option('--json', 'print one JSON object per event')
+    .action((opts) => commands.lbWatch(opts, io));
 
   specOptions(program.command('scale'))
     .description('change the number of inference replicas of the running stack, with no failed request')

@@ -1,5 +1,6 @@
-// Where the toolkit keeps what it generates for a project. State (secrets, the live nginx config, the lock) lives
-// under .toolkit/<project>/, which is git-ignored; compose/ and nginx/ hold readable copies for people.
+// Where the toolkit keeps what it generates for a project. State (secrets, the live nginx config, the lock, the
+// watcher's pidfile and log) lives under .toolkit/<project>/, which is git-ignored; compose/ and nginx/ hold readable
+// copies for people.
 import { join } from 'node:path';
 import type { StackSpec } from './spec/types.ts';
 
@@ -19,6 +20,10 @@ export interface StackPaths {
   nginxConf: string;
   /** Serialises toolkit commands working on the same project. */
   lockFile: string;
+  /** PID of the `toolkit lb watch` process keeping nginx's upstream on the ready replicas between commands. */
+  watchPidFile: string;
+  /** Its output, when `up` started it in the background. */
+  watchLogFile: string;
 }
 
 export function stackPaths(spec: Pick<StackSpec, 'cwd' | 'project'>): StackPaths {
@@ -35,5 +40,7 @@ export function stackPaths(spec: Pick<StackSpec, 'cwd' | 'project'>): StackPaths
     composeNginxConf: join(composeDir, 'nginx.conf'),
     nginxConf: join(spec.cwd, 'nginx', 'nginx.conf'),
     lockFile: join(stateDir, 'lock'),
+    watchPidFile: join(stateDir, 'watch.pid'),
+    watchLogFile: join(stateDir, 'watch.log'),
   };
 }

@@ -1,13 +1,16 @@
 // `toolkit lb strategy [name]` shows or switches the balancing strategy of the running stack (no failed request)
 // and records it in the stack's saved spec; `toolkit lb stats` prints per-replica figures from nginx's access log
-// and the replicas' /metrics.
+// and the replicas' /metrics; `toolkit lb watch` keeps the upstream on the ready replicas between commands.
 import { savedSpecPath } from '../engine/saved-spec.ts';
-import { RuntimeError } from '../errors.ts';
+import { RuntimeError, UsageError } from '../errors.ts';
 import { collectStats, parseSince } from '../lb/collect.ts';
 import { applyLbLive, existingReplicas, findLiveBalancer } from '../lb/live.ts';
 import { resolveStrategyRequest } from '../lb/request.ts';
 import { readLbState, writeLbState } from '../lb/state.ts';
 import { renderStatsTable, renderStrategy } from '../lb/table.ts';
+import { type WatchEvent, watchEngine, watchLoadBalancer, watchPass } from '../lb/watch.ts';
+import { claimPidFile } from '../lb/watch-pidfile.ts';
+import { parseIntervalMs } from '../lb/watch-plan.ts';
 import { acquireLock } from '../lock.ts';
 import { stackPaths } from '../paths.ts';
 import { loadSpec } from '../spec/index.ts';
@@ -81,4 +84,57 @@ export async function lbStatsCommand(opts: LbCommonOptions & { since?: string },
   const stats = await collectStats(docker, live, { since: opts.since });
   if (opts.json) return printJson(io, stats);
   io.out(renderStatsTable(stats));
+}
+
+export interface LbWatchOptions extends LbCommonOptions {
+  /** Period of the re-check (swarm: the task poll), e.g. 1s or 500ms. */
+  interval?: string;
+  /** One converge pass, then exit. */
+  once?: boolean;
+}
+
+/**
+ * Keeps the upstream on the replicas that run and are ready until SIGINT/SIGTERM (exit 0) or until `down` removes
+ * its pidfile. `--once`: one pass; a busy project or a failed reload is then an error (exit 1).
+ */
+export async function lbWatchCommand(opts: LbWatchOptions, io: CommandIO): Promise<void> {
+  const intervalMs = parseIntervalMs(opts.interval);
+  const spec = await specFromOptions({ project: opts.project, config: opts.config }, io);
+  if (!(await savedSpecPath(spec))) {
+    throw new UsageError(
+      `project ${spec.project} has no saved spec here (${stackPaths(spec).stateDir}): nothing to watch`,
+      `start it with: toolkit up --project ${spec.project}`,
+    );
+  }
+  const docker = await io.docker();
+  const print = (e: WatchEvent) => (opts.json ? io.out(JSON.stringify(e)) : io.out(`${e.at}  ${e.message}`));
+
+  if (opts.once) {
+    const res = await watchPass(docker, spec, await watchEngine(spec));
+    if (res.outcome === 'locked' || res.outcome === 'error') {
+      throw new RuntimeError(
+        `nothing changed: ${res.detail}`,
+        res.outcome === 'locked' ? 'run it again once that command has finished' : undefined,
+      );
+    }
+    const message = res.outcome === 'applied' ? `upstream ${res.detail}` : `upstream unchanged (${res.upstream})`;
+    if (opts.json) return printJson(io, { project: spec.project, ...res });
+    io.out(message);
+    return;
+  }
+
+  const pidFile = stackPaths(spec).watchPidFile;
+  const claim = await claimPidFile(pidFile, spec.project);
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const why = await watchLoadBalancer({ docker, where: spec, intervalMs, signal: abort.signal, log: print, pidFile });
+    print({ at: new Date().toISOString(), type: 'stop', message: `stopped (${why})` });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await claim.release();
+  }
 }

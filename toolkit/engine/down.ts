@@ -1,9 +1,11 @@
 // `down`: remove exactly the objects carrying the project's labels. Containers get their grace period
 // (their own stop timeout) first; volumes go only when asked, because they hold the models.
 import type { DockerClient } from '../docker.ts';
+import type { EngineKind } from '../spec/types.ts';
 import { projectFilters } from './labels.ts';
 import { listProjectContainers } from './query.ts';
 import { stopAndRemove } from './resources.ts';
+import { swarmHasObjects } from './swarm/down.ts';
 import type { DownResult } from './types.ts';
 
 export async function down(docker: DockerClient, project: string, opts: { volumes: boolean }): Promise<DownResult> {
@@ -26,4 +28,26 @@ export async function down(docker: DockerClient, project: string, opts: { volume
     }
   }
   return { containers: containers.map((c) => c.name), networks: networks.map((n) => n.Name), volumes };
+}
+
+/** Does this engine hold containers, networks or volumes of the project made by the local engine? */
+export async function localHasObjects(docker: DockerClient, project: string): Promise<boolean> {
+  const filters = projectFilters(project);
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
+  ]);
+  return containers.length + networks.length + (volumes.Volumes?.length ?? 0) > 0;
+}
+
+/**
+ * Which engines hold objects of the project, for a `down` that cannot read the engine from a saved spec (a first
+ * `up` that failed before saving it): swarm first, as its balancer container also carries the local labels.
+ */
+export async function enginesHoldingProject(docker: DockerClient, project: string): Promise<EngineKind[]> {
+  const kinds: EngineKind[] = [];
+  if (await swarmHasObjects(docker, project)) kinds.push('swarm');
+  if (await localHasObjects(docker, project)) kinds.push('local');
+  return kinds;
 }

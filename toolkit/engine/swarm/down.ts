@@ -69,6 +69,25 @@ export async function swarmDown(
   };
 }
 
+/**
+ * Does this engine hold swarm objects of the project (services, secrets, the overlay, task or balancer containers,
+ * the volume)? Only a swarm manager can list services and secrets: on any other engine the answer is no, never an
+ * error, so `down` can ask without knowing which engine made the stack.
+ */
+export async function swarmHasObjects(docker: DockerClient, project: string): Promise<boolean> {
+  const info = (await docker.info().catch(() => null)) as { Swarm?: { ControlAvailable?: boolean } } | null;
+  if (info?.Swarm?.ControlAvailable !== true) return false;
+  const filters = swarmFilters(project);
+  const counts = await Promise.all([
+    docker.listServices({ filters }).then((l) => l.length),
+    docker.listSecrets({ filters }).then((l) => (l as unknown[]).length),
+    docker.listNetworks({ filters }).then((l) => l.length),
+    docker.listContainers({ all: true, filters }).then((l) => l.length),
+    docker.listVolumes({ filters }).then((v) => v.Volumes?.length ?? 0),
+  ]);
+  return counts.some((n) => n > 0);
+}
+
 /** 404: gone already; 409 on a container: its removal is already in progress. */
 async function ignoreGone(fn: () => Promise<unknown>): Promise<void> {
   try {

@@ -4,6 +4,7 @@
 // inside its drain delay (SWARM_DRAIN_DELAY_MS), so no new request is sent to it; the loop ends once exactly the
 // wanted number of current tasks serve and no leaving task runs any more. Tasks on a node that is down count as
 // gone: Swarm reschedules them elsewhere, and the loop adds the replacements as they become healthy.
+import type { DockerClient } from '../../docker.ts';
 import { RuntimeError } from '../../errors.ts';
 import type { ServiceDef } from '../../spec/service-defs.ts';
 import { applyNginx } from '../lb.ts';
@@ -26,6 +27,26 @@ export interface FollowTarget {
   timeoutMs: number;
 }
 
+export interface ServingTasks {
+  /** The service's tasks, without those on nodes the manager sees as down. */
+  tasks: TaskView[];
+  /** What nginx's upstream should be: the serving tasks (running = healthy, still wanted). */
+  upstream: ReadyReplica[];
+}
+
+/**
+ * One read of the tasks as the balancer sees them. Shared by this per-command loop and `toolkit lb watch`
+ * (toolkit/lb/watch-swarm.ts), which keeps following the tasks between commands.
+ */
+export async function servingTasks(
+  docker: DockerClient,
+  target: Pick<FollowTarget, 'serviceName' | 'network' | 'port'>,
+): Promise<ServingTasks> {
+  const lost = await downNodeIds(docker);
+  const tasks = (await listServiceTasks(docker, target.serviceName, target.network)).filter((t) => !lost.has(t.nodeId));
+  return { tasks, upstream: upstreamFromTasks(tasks, target.port) };
+}
+
 export async function followInference(run: Run, target: FollowTarget): Promise<ReadyReplica[]> {
   const deadline = Date.now() + target.timeoutMs;
   let applied: string | null = null;
@@ -33,11 +54,7 @@ export async function followInference(run: Run, target: FollowTarget): Promise<R
   const seen = new Set<string>();
   let leavingBefore = new Map<string, TaskView>();
   for (;;) {
-    const lost = await downNodeIds(run.docker);
-    const tasks = (await listServiceTasks(run.docker, target.serviceName, target.network)).filter(
-      (t) => !lost.has(t.nodeId),
-    );
-    const upstream = upstreamFromTasks(tasks, target.port);
+    const { tasks, upstream } = await servingTasks(run.docker, target);
     const leaving = tasks.filter(isLeaving);
     const current = tasks.filter((t) => isServing(t) && t.specHash === target.hash);
     for (const r of upstream) {
