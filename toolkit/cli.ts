@@ -119,6 +119,10 @@ export function buildCli(io: CommandIO = defaultIO(), commands: Commands = COMMA
     .option('--port <port>', 'published port of the stack to load (default from the spec, 8000)')
     .option('--threshold <expr...>', "k6 threshold(s), e.g. 'p(95)<200' or 'http_req_failed: rate<0.01'")
     .option('--target <url>', 'load this loopback URL (e.g. one replica) instead of the load balancer')
+    .option(
+      '--engine <kind>',
+      "where --generators run: local (k6 processes here) or swarm (Swarm tasks on the stack's overlay); default: the running stack's engine",
+    )
     .option('--json', 'print the result as JSON')
     .action((opts) => commands.loadtest(opts, io));
 

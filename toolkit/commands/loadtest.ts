@@ -1,8 +1,11 @@
 // `toolkit loadtest`: check the stack answers, run one k6 scenario against it, print the result (or JSON), and
-// fail with exit 99 when a threshold was crossed — after printing, so the numbers are always seen.
+// fail with exit 99 when a threshold was crossed — after printing, so the numbers are always seen. On a swarm
+// stack with --generators (or with --engine swarm) the generators run as Swarm tasks on the project's overlay.
+import { engineKindOf } from '../engine/select.ts';
+import { swarmGenerators } from '../engine/swarm/generators.ts';
 import { GateFailedError, UsageError } from '../errors.ts';
-import { renderResult, runLoadtest, validateOptions } from '../load/index.ts';
-import type { LoadtestOptions } from '../load/types.ts';
+import { type LoadtestContext, renderResult, runLoadtest, validateOptions } from '../load/index.ts';
+import type { LoadtestOptions, LoadtestResult } from '../load/types.ts';
 import { type CommandIO, printJson, type SpecOptions, specFromOptions } from './io.ts';
 
 export interface LoadtestFlags {
@@ -17,6 +20,8 @@ export interface LoadtestFlags {
   target?: string;
   /** k6 processes sharing the load (execution segments), merged into one result; default 1. */
   generators?: string;
+  /** Where the generators run: local (processes here) or swarm (tasks); default: the running stack's engine. */
+  engine?: string;
 }
 
 function int(problems: string[], flag: string, raw: string | undefined): number | undefined {
@@ -65,11 +70,50 @@ async function checkReachable(baseUrl: string, port: number, target: boolean): P
   throw new UsageError(`no stack running on 127.0.0.1:${port}; start one with: toolkit up --replicas 3`);
 }
 
+/**
+ * Generators go to the swarm when asked with --engine swarm, or when --generators is given for a stack that runs
+ * there (saved engine, config or TOOLKIT_ENGINE). A plain `loadtest` keeps its one local k6.
+ */
+async function onSwarm(spec: Awaited<ReturnType<typeof specFromOptions>>, opts: LoadtestFlags): Promise<boolean> {
+  if (opts.engine === undefined && opts.generators === undefined) return false;
+  return (await engineKindOf(spec, opts.engine)) === 'swarm';
+}
+
 export async function loadtestCommand(opts: SpecOptions & LoadtestFlags, io: CommandIO): Promise<void> {
   const spec = await specFromOptions(opts, io);
   const options = loadtestOptions(opts, spec.port);
-  await checkReachable(options.baseUrl.replace(/\/+$/, ''), spec.port, opts.target !== undefined);
-  const result = await runLoadtest(options, { progress: io.progress, cwd: io.cwd, spec, env: io.env });
+  const ctx: LoadtestContext = { progress: io.progress, cwd: io.cwd, spec, env: io.env };
+  let result: LoadtestResult;
+  if (await onSwarm(spec, opts)) {
+    if (opts.target !== undefined) {
+      throw new UsageError(
+        '--target with generators as Swarm tasks: tasks load the balancer on the project overlay, not a loopback URL',
+        'leave out --target, or run the generators locally with --engine local',
+      );
+    }
+    // Ctrl-C must not leave jobs running on the swarm: the signal aborts the wait and the jobs are removed.
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      const docker = await io.docker();
+      const generators = await swarmGenerators({
+        docker,
+        spec,
+        progress: io.progress,
+        env: io.env,
+        signal: abort.signal,
+      });
+      result = await runLoadtest(options, { ...ctx, generators });
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+  } else {
+    await checkReachable(options.baseUrl.replace(/\/+$/, ''), spec.port, opts.target !== undefined);
+    result = await runLoadtest(options, ctx);
+  }
   if (opts.json) printJson(io, result);
   else io.out(renderResult(result));
   const failed = result.thresholds.filter((t) => !t.ok);

@@ -10,9 +10,10 @@ import { type BaseImages, type ImageSpec, LOCAL_BASES } from './types.ts';
 /** Pulls fail at once without a registry; the deadline only guards against a registry that hangs. */
 const PULL_TIMEOUT_MS = 20_000;
 
-type Bootstrapper = (docker: DockerClient, progress: Progress) => Promise<string>;
+export type Bootstrapper = (docker: DockerClient, progress: Progress) => Promise<string>;
 
-async function resolveBase(
+/** The standard image when present or pullable, else the local stand-in (made by `bootstrap` when missing). */
+export async function resolveBase(
   docker: DockerClient,
   standard: string,
   local: string,

@@ -127,3 +127,17 @@ export async function bootstrapNginxBase(docker: DockerClient, progress: Progres
   }
   return LOCAL_BASES.nginx;
 }
+
+/** `replica-toolkit/base-k6:<version>`: the Debian base plus the host's k6 binary, checked by the caller. */
+export async function bootstrapK6Base(
+  docker: DockerClient,
+  progress: Progress,
+  k6Binary: string,
+  tag: string,
+): Promise<string> {
+  if (!(await imageId(docker, tag))) {
+    await bootstrapDebian(docker, progress);
+    await buildBase(docker, tag, 'base-k6.Dockerfile', { k6: k6Binary }, progress);
+  }
+  return tag;
+}

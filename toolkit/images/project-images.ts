@@ -19,7 +19,7 @@ export interface EnsureImagesOptions {
   servicesEntry?: string;
 }
 
-interface ImagePlan {
+export interface ImagePlan {
   repo: string;
   component: string;
   contextDir: string;
@@ -45,7 +45,7 @@ function publishBundle(from: string, to: string, progress: Progress): void {
 }
 
 /** Build unless the tag already exists; returns the tag. */
-async function ensureProjectImage(docker: DockerClient, plan: ImagePlan, progress: Progress): Promise<string> {
+export async function ensureProjectImage(docker: DockerClient, plan: ImagePlan, progress: Progress): Promise<string> {
   const baseId = await imageId(docker, plan.base);
   const tag = `${plan.repo}:${contextHash(plan.contextDir, [`${plan.baseArg}=${baseId ?? plan.base}`])}`;
   if (await imageId(docker, tag)) {

@@ -28,7 +28,15 @@ export const LOCAL_BASES = {
   nginx: 'replica-toolkit/base-nginx:stable',
 } as const;
 
-export const PROJECT_REPOS = { services: 'replica-toolkit/services', nginx: 'replica-toolkit/nginx' } as const;
+export const PROJECT_REPOS = {
+  services: 'replica-toolkit/services',
+  nginx: 'replica-toolkit/nginx',
+  /** The k6 generator that runs as a Swarm task (docker/k6.Dockerfile); not part of StackImages. */
+  k6: 'replica-toolkit/k6',
+} as const;
+
+/** Local stand-in for grafana/k6:<version>: the Debian base plus the host's k6 (docker/base-k6.Dockerfile). */
+export const localK6Base = (version: string): string => `replica-toolkit/base-k6:${version}`;
 
 /** The toolkit's own files (Dockerfiles, services/, data/) live here, wherever the user runs the CLI from. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));

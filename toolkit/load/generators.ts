@@ -1,14 +1,13 @@
-// runGenerators: one scenario shared by K local k6 processes, each running its own --execution-segment slice into
-// results/<run-id>/generators/<i>/, then ONE merged result in results/<run-id>/ that reports, sweeps and the gate
-// read like any other. Every k6 judged only its slice, so the verdict is computed again over the merged samples
+// runGenerators: one scenario shared by K k6 generators (local processes, or Swarm tasks when ctx.generators says
+// so), each running its own --execution-segment slice into results/<run-id>/generators/<i>/, then ONE merged
+// result in results/<run-id>/ that reports, sweeps and the gate read like any other. Every k6 judged only its slice, so the verdict is computed again over the merged samples
 // and k6's own per-process verdicts never decide the outcome.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { RuntimeError } from '../errors.ts';
-import { type K6Exit, type K6Process, startK6 } from './k6.ts';
-import { executionSegments, FILES, k6Args } from './k6-args.ts';
+import { type GeneratorSlice, LOCAL_DEADLINE_MARGIN_MS, localExecutor } from './generator-exec.ts';
+import { executionSegments, FILES } from './k6-args.ts';
 import { mergeGenerators, readGeneratorCsv, wantedMetrics } from './merge.ts';
-import { GeneratorSampler } from './proc.ts';
 import { csvLines, toShares } from './replicas.ts';
 import type { LoadtestContext } from './run.ts';
 import { openRun, readSummary } from './run-dir.ts';
@@ -25,51 +24,45 @@ export async function runGenerators(
   ctx: LoadtestContext,
 ): Promise<LoadtestResult> {
   const k = v.generators ?? 1;
-  const env = ctx.env ?? process.env;
   const { bin, runId, dir, script, load, info, writeRunInfo } = await openRun(opts, v, ctx);
-  const slices = executionSegments(k).map((seg, index) => {
-    const gdir = join(dir, GENERATORS_DIR, String(index));
-    return { index, segment: seg.segment, dir: gdir, args: k6Args(v, gdir, script, seg) };
-  });
+  const executor = ctx.generators ?? localExecutor(bin, { cwd: ctx.cwd, env: ctx.env ?? process.env });
+  const slices: GeneratorSlice[] = executionSegments(k).map((segment, index) => ({
+    index,
+    segment,
+    dir: join(dir, GENERATORS_DIR, String(index)),
+  }));
   for (const s of slices) await mkdir(s.dir, { recursive: true });
-  Object.assign(info, { generators: k, thresholdVerdict: 'merged', commands: slices.map((s) => [bin, ...s.args]) });
+  Object.assign(info, {
+    generators: k,
+    generatorsOn: executor.where,
+    thresholdVerdict: 'merged',
+    commands: executor.commands({ v, script, slices }),
+  });
   await writeRunInfo({});
 
-  ctx.progress.step(`k6 ${v.scenario}: ${load} for ${v.duration} against ${v.baseUrl}, ${k} generators (run ${runId})`);
+  const on = executor.where === 'swarm' ? ' as Swarm tasks' : '';
+  ctx.progress.step(
+    `k6 ${v.scenario}: ${load} for ${v.duration} against ${executor.target ?? v.baseUrl}, ${k} generators${on} (run ${runId})`,
+  );
   const t0 = Date.now();
-  const procs: K6Process[] = [];
-  try {
-    for (const s of slices) {
-      procs.push(
-        startK6(bin, s.args, {
-          env: { PATH: env.PATH, HOME: env.HOME, K6_NO_USAGE_REPORT: 'true' },
-          cwd: ctx.cwd,
-          deadlineMs: v.durationMs + 60_000,
-          everyMs: 5000,
-          // One status line is enough to show the run moves; the others print the same shape for their slice.
-          onProgress: (p) => {
-            if (s.index !== 0) return;
-            const line = p.line ?? `k6 ${v.scenario}: ${((Date.now() - t0) / 1000).toFixed(0)}s elapsed`;
-            ctx.progress.info(`[generator 0 of ${k}] ${line}`);
-          },
-        }),
-      );
-    }
-  } catch (e) {
-    for (const p of procs) p.stop();
-    await Promise.allSettled(procs.map((p) => p.exited));
-    throw e;
-  }
-  const sampler = new GeneratorSampler(procs.map((p) => p.pid));
-  await sampler.start();
-  const exits = await Promise.allSettled(procs.map((p) => p.exited));
-  const usage = await sampler.stop();
-  const k6Exits: K6Exit[] = [];
-  for (const [i, e] of exits.entries()) {
-    if (e.status === 'rejected') throw e.reason;
-    k6Exits.push(e.value);
-    await writeFile(join(slices[i].dir, FILES.stdout), e.value.stdout);
-    await writeFile(join(slices[i].dir, FILES.log), e.value.stderr);
+  const {
+    exits: k6Exits,
+    usage,
+    unmeasured,
+  } = await executor.run({
+    v,
+    runId,
+    script,
+    slices,
+    onProgress: (line) =>
+      ctx.progress.info(
+        `[generator 0 of ${k}] ${line ?? `k6 ${v.scenario}: ${((Date.now() - t0) / 1000).toFixed(0)}s elapsed`}`,
+      ),
+  });
+  if (k6Exits.length !== k) throw new RuntimeError(`${k} generators ran but ${k6Exits.length} reported`);
+  for (const [i, e] of k6Exits.entries()) {
+    await writeFile(join(slices[i].dir, FILES.stdout), e.stdout);
+    await writeFile(join(slices[i].dir, FILES.log), e.stderr);
   }
   await writeRunInfo({
     finishedAt: new Date().toISOString(),
@@ -79,7 +72,12 @@ export async function runGenerators(
   const failed = k6Exits.findIndex((e) => e.code !== 0 && e.code !== 99);
   if (failed >= 0) {
     const e = k6Exits[failed];
-    const why = e.signal ? `was stopped (${e.signal}) after ${v.durationMs / 1000 + 60}s` : `exited ${e.code}`;
+    const why =
+      e.signal && executor.where === 'local'
+        ? `was stopped (${e.signal}) after ${(v.durationMs + LOCAL_DEADLINE_MARGIN_MS) / 1000}s`
+        : e.signal
+          ? `was stopped (${e.signal})`
+          : `exited ${e.code}`;
     throw new RuntimeError(
       `k6 generator ${failed} of ${k} ${why} running ${v.scenario}:\n  ${e.stderrTail.join('\n  ')}`,
       `full log: ${join(slices[failed].dir, FILES.log)}`,
@@ -104,12 +102,12 @@ export async function runGenerators(
   const mergedSummary = { ...merged.summary, merged: { generators: k, from: slices.map((s) => relative(dir, s.dir)) } };
   await writeFile(join(dir, FILES.summary), `${JSON.stringify(mergedSummary, null, 2)}\n`);
   const figures = extractSummary(merged.summary);
-  const generator = judgeGenerator({ ...usage, droppedIterations: figures.droppedIterations });
+  const generator = judgeGenerator({ ...usage, droppedIterations: figures.droppedIterations }, unmeasured);
   const generatorRuns: GeneratorRun[] = slices.map((s, i) => {
     const own = extractSummary(summaries[i]);
     return {
       index: s.index,
-      segment: s.segment,
+      segment: s.segment.segment,
       dir: s.dir,
       requests: own.requests,
       rps: own.rps,
@@ -117,6 +115,7 @@ export async function runGenerators(
       cpuPercent: usage.perProcess[i] ?? null,
       k6Exit: { code: k6Exits[i].code, signal: k6Exits[i].signal },
       k6ThresholdsOk: own.thresholds.every((t) => t.ok),
+      ...(k6Exits[i].node ? { node: k6Exits[i].node } : {}),
     };
   });
   const result: LoadtestResult = {

@@ -30,13 +30,14 @@ export function renderResult(r: LoadtestResult): string {
       `  ${i === 0 ? 'thresholds  ' : '            '} ${t.ok ? 'PASS' : 'FAIL'}  ${t.metric}: ${t.expression}`,
     );
   });
-  if (r.generators !== undefined && r.generators > 1) {
+  if (r.generators !== undefined && (r.generators > 1 || r.generatorRuns?.some((g) => g.node))) {
     lines.push(
-      `  generators   ${r.generators} k6 processes; thresholds judged on their merged samples, not by each k6`,
+      `  generators   ${r.generators} k6 ${r.generatorRuns?.some((g) => g.node) ? 'Swarm tasks' : 'processes'}; thresholds judged on their merged samples, not by each k6`,
     );
     for (const run of r.generatorRuns ?? []) {
       const cpu = run.cpuPercent === null ? 'CPU unknown' : `CPU ${run.cpuPercent.toFixed(0)}%`;
-      lines.push(`               ${run.index}: segment ${run.segment}  ${run.requests} requests  ${cpu}`);
+      const on = run.node ? `  on ${run.node}` : '';
+      lines.push(`               ${run.index}: segment ${run.segment}  ${run.requests} requests  ${cpu}${on}`);
     }
   }
   lines.push(`  generator    ${g.trusted ? 'TRUSTED' : 'UNTRUSTED'} (${usage})`);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { RuntimeError } from '../errors.ts';
 import type { Progress } from '../progress.ts';
 import type { StackSpec } from '../spec/types.ts';
+import type { GeneratorExecutor } from './generator-exec.ts';
 import { runGenerators } from './generators.ts';
 import { startK6 } from './k6.ts';
 import { FILES, k6Args } from './k6-args.ts';
@@ -24,11 +25,16 @@ export interface LoadtestContext {
   env?: Record<string, string | undefined>;
   /** Directory holding the scenario scripts; default the toolkit's own loadtests/. */
   scriptsDir?: string;
+  /**
+   * Where generators run when not as local processes (Swarm tasks: toolkit/engine/swarm/generators.ts). Given,
+   * the run goes through the generators path even with one generator, so its files come back the same way.
+   */
+  generators?: GeneratorExecutor;
 }
 
 export async function runLoadtest(opts: LoadtestOptions, ctx: LoadtestContext): Promise<LoadtestResult> {
   const v = validateOptions(opts);
-  if (v.generators !== undefined) return runGenerators(opts, v, ctx);
+  if (v.generators !== undefined || ctx.generators) return runGenerators(opts, v, ctx);
   const env = ctx.env ?? process.env;
   const { bin, runId, dir, script, load, info, writeRunInfo } = await openRun(opts, v, ctx);
   const args = k6Args(v, dir, script);

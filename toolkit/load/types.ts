@@ -104,4 +104,6 @@ export interface GeneratorRun {
   k6Exit: { code: number | null; signal: string | null };
   /** k6's own verdict on its slice alone; informative only, never the exit code. */
   k6ThresholdsOk: boolean;
+  /** The Swarm node that ran it (generators as Swarm tasks); absent for a local process. */
+  node?: string;
 }

@@ -1,0 +1,117 @@
+// After the generator jobs ended: each task's files read back from its stdout (service logs API, any node) into
+// the slice's run directory, and the jobs removed — services first, then the finished task containers a job
+// leaves on the manager (other nodes' agents remove their own).
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { DockerClient } from '../../docker.ts';
+import { RuntimeError } from '../../errors.ts';
+import type { SliceExit } from '../../load/generator-exec.ts';
+import { FILES } from '../../load/k6-args.ts';
+import { sleep } from '../wait.ts';
+import type { FinishedTask } from './generators.ts';
+import { demuxStdout, parseTaskOutput, type TaskOutput } from './generators-frames.ts';
+import { RUN_LABEL, TASK_FILES } from './generators-spec.ts';
+import { swarmFilters } from './labels.ts';
+import { removeService } from './resources.ts';
+
+/** A task's log can lag its end by a moment on a remote node: read again, bounded, until the exit marker is in. */
+const LOG_ATTEMPTS = 10;
+const LOG_RETRY_MS = 500;
+const IMAGE_HINT =
+  'every node that may run a generator needs the k6 image: without a registry, `docker save <image> | docker load` ' +
+  'on each node (or constrain the stack to nodes that have it)';
+
+async function readLogs(docker: DockerClient, serviceId: string): Promise<string> {
+  const res = (await docker.getService(serviceId).logs({ stdout: true, stderr: true, follow: false })) as unknown;
+  if (Buffer.isBuffer(res)) return demuxStdout(res);
+  const chunks: Buffer[] = [];
+  for await (const c of res as Readable) chunks.push(Buffer.from(c as Buffer));
+  return demuxStdout(Buffer.concat(chunks));
+}
+
+const tail = (text: string, n = 8) =>
+  text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-n);
+
+export async function collectTaskOutput(
+  docker: DockerClient,
+  service: { id: string; name: string },
+  task: FinishedTask,
+  dir: string,
+): Promise<SliceExit> {
+  if (task.state === 'rejected') {
+    throw new RuntimeError(
+      `generator job ${service.name} was rejected on ${task.node || 'its node'}: ${task.error}`,
+      IMAGE_HINT,
+    );
+  }
+  let out: TaskOutput = { files: new Map(), exitCode: null, problems: [] };
+  for (let i = 0; i < LOG_ATTEMPTS; i++) {
+    out = parseTaskOutput(await readLogs(docker, service.id));
+    if (out.exitCode !== null) break;
+    await sleep(LOG_RETRY_MS);
+  }
+  const text = (name: string) => out.files.get(name)?.toString('utf8') ?? '';
+  const code = out.exitCode ?? task.exitCode;
+  const finished = code === 0 || code === 99;
+  const missing = TASK_FILES.filter((f) => !out.files.has(f));
+  if (finished && (missing.length > 0 || out.problems.length > 0)) {
+    throw new RuntimeError(
+      `generator job ${service.name} ran k6 (exit ${code}) but its results did not come back whole: ` +
+        [...missing.map((f) => `${f} missing`), ...out.problems].join('; '),
+      `see \`docker service logs ${service.name}\``,
+    );
+  }
+  for (const name of TASK_FILES) {
+    const data = out.files.get(name);
+    if (data) await writeFile(join(dir, name), data);
+  }
+  const stderr = text(FILES.log);
+  const why = [
+    ...(out.exitCode === null
+      ? [`task ${task.state}${task.error ? `: ${task.error}` : ''} (no exit status printed)`]
+      : []),
+    ...out.problems,
+  ];
+  return {
+    code,
+    signal: null,
+    stdout: text(FILES.stdout),
+    stderr,
+    stderrTail: [...why, ...tail(stderr)],
+    node: task.node,
+  };
+}
+
+/** Removes this run's jobs (by ID) and, bounded, the task containers they leave on this engine (by run label). */
+export async function removeGeneratorJobs(
+  docker: DockerClient,
+  project: string,
+  runId: string,
+  services: { id: string }[],
+): Promise<void> {
+  await Promise.all(services.filter((s) => s.id).map((s) => removeService(docker, s.id)));
+  const filters = swarmFilters(project, { [RUN_LABEL]: runId });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const containers = await docker.listContainers({ all: true, filters });
+    await Promise.all(
+      containers
+        .filter((c) => c.State !== 'running')
+        .map((c) =>
+          docker
+            .getContainer(c.Id)
+            .remove()
+            .catch((err: { statusCode?: number }) => {
+              // Gone already, or its removal is in progress.
+              if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
+            }),
+        ),
+    );
+    if (containers.every((c) => c.State !== 'running') || Date.now() >= deadline) return;
+    await sleep(500);
+  }
+}
