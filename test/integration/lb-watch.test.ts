@@ -4,6 +4,7 @@
 // cleanly on SIGTERM/SIGINT, `--once` converges by itself, and `down` stops it by its PID.
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enginesHoldingProject } from '../../toolkit/engine/down.ts';
 import { LABEL, networkName, projectFilters } from '../../toolkit/engine/labels.ts';
 import { ipOnNetwork, listProjectContainers } from '../../toolkit/engine/query.ts';
 import { getFresh } from '../../toolkit/lb/live.ts';
@@ -172,6 +173,11 @@ describe('toolkit lb watch (local engine)', () => {
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain('stopped (signal)');
     expect(await watcherPid()).toBeNull();
+  });
+
+  it('down without a saved spec asks both engines: this one is no swarm manager, and that is no error', async () => {
+    expect(await enginesHoldingProject(stack.docker, stack.project)).toEqual(['local']);
+    expect(await enginesHoldingProject(stack.docker, `${stack.project}-none`)).toEqual([]);
   });
 
   it('up replaces a stale pidfile; down stops the watcher by its PID and removes the pidfile', async () => {

@@ -1,9 +1,11 @@
 // `--engine swarm` for real, through the CLI, on a one-node swarm of its own (test/helpers/swarm-cluster.ts; the
 // host engine never becomes a swarm): up with 2 replicas, predict through the balancer, scale 2→3→1 under a bounded
 // load loop with no failed request, status per node, down leaving nothing with our labels. Also: bad input exits 2
-// with nothing created, and the generated compose file deploys with `docker stack deploy`.
+// with nothing created, and the generated compose file deploys with `docker stack deploy`. The watcher `up` leaves
+// running puts a task Swarm replaced into nginx's upstream with no toolkit command, and `down` finds the stack by its
+// labels even without the saved spec that names the engine.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -129,6 +131,44 @@ describe('swarm engine through the CLI', () => {
     expect(seen.size).toBe(2);
   });
 
+  it('a task whose container dies is replaced, and the watcher puts the replacement upstream: no toolkit command', async () => {
+    const rotationFile = join(cwd, '.toolkit', project, 'nginx', 'upstream.json');
+    const rotation = async () =>
+      JSON.parse(await readFile(rotationFile, 'utf8')) as { name: string; address: string }[];
+    const st = JSON.parse(await ok(['status', '--project', project, '--json'])) as { watcher: { running: boolean } };
+    expect(st.watcher.running).toBe(true);
+    const before = await rotation();
+    expect(before).toHaveLength(2);
+    const victim = before[0];
+    const taskId = victim.name.split('.').at(-1);
+    const [container] = await cluster.docker.listContainers({
+      filters: { label: [`com.docker.swarm.task.id=${taskId}`] },
+    });
+    expect(container).toBeDefined();
+    await cluster.docker.getContainer(container.Id).kill();
+    // Swarm starts a new task in that slot (restart policy any); it joins once its healthcheck passes. Bounded.
+    let after = before;
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      after = await rotation().catch(() => after);
+      if (after.length === 2 && !after.some((r) => r.name === victim.name)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(after.map((r) => r.name)).not.toContain(victim.name);
+    expect(after).toHaveLength(2);
+    const fresh = after.find((r) => !before.some((b) => b.name === r.name));
+    expect(fresh?.name).toMatch(new RegExp(`^${project}_inference\\.`));
+    // nginx routes to it (bounded).
+    await using relay = await forwardFromLoopback(cluster.bindIp, port);
+    let reached = false;
+    for (let i = 0; i < 100 && !reached; i++) {
+      const res = await fetch(`http://127.0.0.1:${relay.port}/health`).catch(() => undefined);
+      reached = res?.headers.get('x-replica') === fresh?.name;
+      if (!reached) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(reached).toBe(true);
+  }, 300_000);
+
   it('scales 2→3→1 under load with no failed request (the saved engine is used without --engine)', async () => {
     await using relay = await forwardFromLoopback(cluster.bindIp, port);
     // The project's open-model loop (as the local scale test uses): 30 req/s, at most 300 s, stopped when done.
@@ -187,6 +227,9 @@ describe('swarm engine through the CLI', () => {
   });
 
   it('down removes services, network, secrets, the balancer and the volume: nothing with our labels is left', async () => {
+    // Without the saved spec (as after a first `up` that failed before saving it), and without --engine: down
+    // finds the swarm objects by their labels.
+    await rm(join(cwd, '.toolkit', project, 'spec.json'));
     const out = await ok(['down', '--project', project, '--volumes']);
     expect(out).toMatch(/removed 4 service\(s\), 3 secret\(s\), 1 container\(s\), 1 network\(s\), 1 volume\(s\)/);
     expect(await leftovers(cluster.docker)).toEqual([]);

@@ -22,6 +22,7 @@ const seen = (over: Partial<ReplicaSeen>): ReplicaSeen => ({
   state: 'running',
   health: 'healthy',
   probe: 'ready',
+  upstream: false,
   ...over,
 });
 
@@ -29,20 +30,27 @@ describe('belongsUpstream', () => {
   it.each([
     ['running, healthy, /ready 200', {}, true],
     ['running, health starting, /ready 200 (ready before the first check)', { health: 'starting' }, true],
-    ['healthy but slow to answer /ready (busy under load): stays', { probe: 'no-answer' as const }, true],
-    ['healthy but /ready 503 (draining or no model): leaves', { probe: 'not-ready' as const }, false],
+    ['healthy but slow to answer /ready (busy under load): in', { probe: 'timeout' as const }, true],
     [
-      'starting and not answering (just restarted): not yet',
-      { health: 'starting', probe: 'no-answer' as const },
+      'serving, not yet called healthy, slow to answer: stays',
+      { health: 'starting', probe: 'timeout' as const, upstream: true },
+      true,
+    ],
+    ['not serving, not healthy, slow to answer: not yet', { health: 'starting', probe: 'timeout' as const }, false],
+    ['healthy but /ready 503 (draining or no model): leaves', { probe: 'not-ready' as const, upstream: true }, false],
+    [
+      'nothing listens (just restarted): out',
+      { health: 'starting', probe: 'unreachable' as const, upstream: true },
       false,
     ],
-    ['unhealthy, even if /ready answers', { health: 'unhealthy' }, false],
-    ['exited', { state: 'exited', probe: 'no-answer' as const }, false],
+    ['healthy by Docker but nothing listens: out', { probe: 'unreachable' as const, upstream: true }, false],
+    ['unhealthy, even if /ready answers', { health: 'unhealthy', upstream: true }, false],
+    ['exited', { state: 'exited', probe: 'unreachable' as const, upstream: true }, false],
     ['restarting', { state: 'restarting' }, false],
-    ['paused', { state: 'paused', probe: 'no-answer' as const }, false],
+    ['paused', { state: 'paused', probe: 'timeout' as const, upstream: true }, false],
     ['no address on the project network', { address: '' }, false],
     ['no healthcheck, /ready 200', { health: 'none' }, true],
-    ['no healthcheck, no answer', { health: 'none', probe: 'no-answer' as const }, false],
+    ['no healthcheck, no answer in time', { health: 'none', probe: 'timeout' as const }, false],
   ])('%s', (_what, over, expected) => {
     expect(belongsUpstream(seen(over))).toBe(expected);
   });

@@ -6,6 +6,7 @@ import { projectFilters } from './labels.ts';
 import { listProjectContainers } from './query.ts';
 import { stopAndRemove } from './resources.ts';
 import { swarmHasObjects } from './swarm/down.ts';
+import { STACK_NAMESPACE } from './swarm/labels.ts';
 import type { DownResult } from './types.ts';
 
 export async function down(docker: DockerClient, project: string, opts: { volumes: boolean }): Promise<DownResult> {
@@ -30,7 +31,10 @@ export async function down(docker: DockerClient, project: string, opts: { volume
   return { containers: containers.map((c) => c.name), networks: networks.map((n) => n.Name), volumes };
 }
 
-/** Does this engine hold containers, networks or volumes of the project made by the local engine? */
+/**
+ * Does this engine hold containers, networks or volumes of the project made by the local engine? The swarm
+ * engine's balancer carries the same labels plus its stack's, and is not counted here.
+ */
 export async function localHasObjects(docker: DockerClient, project: string): Promise<boolean> {
   const filters = projectFilters(project);
   const [containers, networks, volumes] = await Promise.all([
@@ -38,12 +42,13 @@ export async function localHasObjects(docker: DockerClient, project: string): Pr
     docker.listNetworks({ filters }),
     docker.listVolumes({ filters }),
   ]);
-  return containers.length + networks.length + (volumes.Volumes?.length ?? 0) > 0;
+  const local = containers.filter((c) => c.Labels?.[STACK_NAMESPACE] === undefined);
+  return local.length + networks.length + (volumes.Volumes?.length ?? 0) > 0;
 }
 
 /**
  * Which engines hold objects of the project, for a `down` that cannot read the engine from a saved spec (a first
- * `up` that failed before saving it): swarm first, as its balancer container also carries the local labels.
+ * `up` that failed before saving it). Swarm first: its balancer also carries the local labels.
  */
 export async function enginesHoldingProject(docker: DockerClient, project: string): Promise<EngineKind[]> {
   const kinds: EngineKind[] = [];

@@ -14,7 +14,12 @@ export interface WantedUpstream {
   pending: number;
 }
 
-export async function localWanted(docker: DockerClient, project: string): Promise<WantedUpstream> {
+/** `current`: what nginx routes to now (the recorded rotation), which a slow probe does not change. */
+export async function localWanted(
+  docker: DockerClient,
+  project: string,
+  current: readonly ReadyReplica[],
+): Promise<WantedUpstream> {
   const list = (await listProjectContainers(docker, project, 'inference')).filter((c) => !c.oneoff);
   const seen = await Promise.all(
     list.map(async (c): Promise<ReplicaSeen | null> => {
@@ -32,7 +37,8 @@ export async function localWanted(docker: DockerClient, project: string): Promis
         address,
         state: running ? 'running' : info.State.Status,
         health: info.State.Health?.Status ?? 'none',
-        probe: running && address ? await probeReady(`http://${address}/ready`) : 'no-answer',
+        probe: running && address ? await probeReady(`http://${address}/ready`) : 'unreachable',
+        upstream: current.some((r) => r.number === c.number && r.address === address),
       };
     }),
   );
@@ -45,13 +51,15 @@ export async function localWanted(docker: DockerClient, project: string): Promis
   return { upstream, pending };
 }
 
+const PROBE_TIMEOUT_MS = 1000;
+
 async function probeReady(url: string): Promise<ReplicaSeen['probe']> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
     await res.body?.cancel();
     return res.status === 200 ? 'ready' : 'not-ready';
-  } catch {
-    return 'no-answer';
+  } catch (err) {
+    return (err as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable';
   }
 }
 

@@ -14,19 +14,26 @@ export interface ReplicaSeen {
   state: string;
   /** Docker's health status: healthy, unhealthy, starting, none. */
   health: string;
-  /** GET /ready on the container IP: 200, another status, or no answer at all (refused, timed out). */
-  probe: 'ready' | 'not-ready' | 'no-answer';
+  /**
+   * GET /ready on the container IP: 200; another status (draining, no model); no connection (refused, no route:
+   * nothing listens there); or no answer in time (busy, or hung).
+   */
+  probe: 'ready' | 'not-ready' | 'unreachable' | 'timeout';
+  /** nginx routes to this replica at this address now (the recorded rotation). */
+  upstream: boolean;
 }
 
 /**
- * Leaving is immediate (not running, unhealthy, or /ready saying no: draining or no model); joining needs /ready 200.
- * A replica Docker still calls healthy that misses one probe stays: a replica busy under load answers late, and
- * taking it out for that would move its load onto the others. Docker marks it unhealthy if it really hangs.
+ * Leaving is immediate on evidence (not running, unhealthy, /ready saying no, nothing listening); joining needs
+ * /ready 200. A probe that merely times out leaves a serving replica where it is (and lets one Docker calls healthy
+ * in): a replica busy under load answers late, and dropping it for that would pile its load onto the others and
+ * cost a reload each way. Docker marks it unhealthy if it really hangs.
  */
 export function belongsUpstream(r: ReplicaSeen): boolean {
   if (r.state !== 'running' || r.address === '' || r.health === 'unhealthy') return false;
   if (r.probe === 'ready') return true;
-  return r.probe === 'no-answer' && r.health === 'healthy';
+  if (r.probe === 'timeout') return r.upstream || r.health === 'healthy';
+  return false;
 }
 
 const key = (r: ReadyReplica) => `${r.number}|${r.name}|${r.address}`;

@@ -4,9 +4,10 @@
 // (reloadLoadBalancer: render → nginx -t in the live container → swap → reload → confirm). It never creates or
 // removes a replica. Passes take the project lock without waiting: while another command holds it the pass is
 // skipped (that command converges the upstream itself) and the next one re-reads everything afterwards.
+import { existsSync } from 'node:fs';
 import type { DockerClient } from '../docker.ts';
 import { reloadLoadBalancer } from '../engine/reload.ts';
-import { readRotation } from '../engine/rotation.ts';
+import { type ReadyReplica, readRotation } from '../engine/rotation.ts';
 import { savedEngine, savedSpecPath } from '../engine/saved-spec.ts';
 import { acquireLock, pidAlive, readHolder } from '../lock.ts';
 import { stackPaths } from '../paths.ts';
@@ -52,8 +53,13 @@ export async function watchEngine(where: Pick<StackSpec, 'cwd' | 'project'>): Pr
   return (await savedEngine(where)) ?? 'local';
 }
 
-const wanted = (docker: DockerClient, engine: EngineKind, project: string): Promise<WantedUpstream> =>
-  engine === 'swarm' ? swarmWanted(docker, project) : localWanted(docker, project);
+const wanted = (
+  docker: DockerClient,
+  engine: EngineKind,
+  project: string,
+  current: readonly ReadyReplica[],
+): Promise<WantedUpstream> =>
+  engine === 'swarm' ? swarmWanted(docker, project) : localWanted(docker, project, current);
 
 /** One converge pass: applies the wanted upstream when it differs from what nginx runs, unless the project is busy. */
 export async function watchPass(
@@ -63,13 +69,15 @@ export async function watchPass(
 ): Promise<PassResult> {
   const paths = stackPaths(where);
   try {
-    const first = await wanted(docker, engine, where.project);
     const recorded = (await readRotation(paths.liveNginxDir)) ?? [];
+    const first = await wanted(docker, engine, where.project, recorded);
     if (sameUpstream(first.upstream, recorded)) {
       return { outcome: 'unchanged', detail: '', upstream: recorded.length, pending: first.pending };
     }
     const holder = await readHolder(paths.lockFile);
     if (holder && holder.pid !== process.pid && pidAlive(holder.pid)) return busy(holder, recorded, first);
+    // Taking the lock would create the state directory again after the stack and its directory were removed.
+    if (!existsSync(paths.stateDir)) return failed(`${paths.stateDir} is gone`, recorded.length, first.pending);
     let lock: Awaited<ReturnType<typeof acquireLock>>;
     try {
       lock = await acquireLock(paths.lockFile, 'lb watch', { waitMs: 0 });
@@ -82,8 +90,8 @@ export async function watchPass(
       const saved = await savedSpecPath(where);
       if (!saved) return failed('the stack has no saved spec (was it taken down?)', recorded.length, first.pending);
       const spec = await loadSpec({ cwd: where.cwd, env: {}, flags: { project: where.project }, configPath: saved });
-      const now = await wanted(docker, engine, where.project);
       const before = (await readRotation(paths.liveNginxDir)) ?? [];
+      const now = await wanted(docker, engine, where.project, before);
       if (sameUpstream(now.upstream, before)) {
         return { outcome: 'unchanged', detail: '', upstream: before.length, pending: now.pending };
       }
