@@ -52,6 +52,9 @@ describe('toolkit lb watch (local engine)', () => {
     const pid = await watcherPid();
     expect(pid).not.toBeNull();
     expect(await isWatcherProcess(pid!)).toBe(true);
+    // It booted and took the pidfile `up` wrote for it (bounded).
+    const started = `watching project ${stack.project} (local engine, pid ${pid})`;
+    expect(await until(async () => (await watchLog()).includes(started), 30_000)).toBe(true);
     const st = await stack.cli(['status', '--json']).done;
     expect(st.code, st.stderr).toBe(0);
     expect(JSON.parse(st.stdout).watcher).toEqual({ running: true, pid });

@@ -1,7 +1,8 @@
-// `.toolkit/<project>/watch.pid` names the one `toolkit lb watch` process of a project. The watcher claims it
-// itself (created exclusively, like the project lock), so two watchers never run for one project; a file naming a
-// process that is gone — or that is not a watcher any more, its PID reused — is stale and replaced. It is also the
-// watcher's lease: a watcher that finds the file gone or naming another process stops (`down` removed it).
+// `.toolkit/<project>/watch.pid` names the one `toolkit lb watch` process of a project. A watcher claims it (created
+// exclusively, like the project lock; `up` writes the PID of the one it starts, and a file naming the claimant is
+// its own), so two watchers never run for one project; a file naming a process that is gone — or that is not a
+// watcher any more, its PID reused — is stale and replaced. It is also the watcher's lease: a watcher that finds the
+// file gone or naming another process stops (`down` removed it).
 import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RuntimeError } from '../errors.ts';

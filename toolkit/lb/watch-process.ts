@@ -3,11 +3,11 @@
 // detached into its own process group with its output appended to `.toolkit/<project>/watch.log`.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError } from '../errors.ts';
-import { pidAlive } from '../lock.ts';
+import { writeFileAtomic } from '../render/write.ts';
 import { isWatcherProcess, readPidFile, readWatcher, type WatcherState } from './watch-pidfile.ts';
 
 export { readWatcher, type WatcherState };
@@ -23,8 +23,6 @@ export interface StartedWatcher {
   reused: boolean;
 }
 
-const CLAIM_TIMEOUT_MS = 20_000;
-
 /** bin/toolkit.js next to this source tree; a bundled toolkit falls back to the script this process runs. */
 export function cliEntry(): string {
   const bin = fileURLToPath(new URL('../../bin/toolkit.js', import.meta.url));
@@ -32,8 +30,10 @@ export function cliEntry(): string {
 }
 
 /**
- * Starts `toolkit lb watch` in the background unless the pidfile names a live watcher (reused). Returns once the
- * new process has claimed the pidfile; one that exits first is an error carrying the end of its log.
+ * Starts `toolkit lb watch` in the background unless the pidfile names a live watcher (reused), and names the new
+ * process in the pidfile at once — `up` does not wait for it to boot. The watcher claims a file naming itself; one
+ * that fails at start leaves a stale file (`status` says so, the next `up` replaces it) and its reason in the log.
+ * Two `up`s racing here each write their child: the one not named finds it so and exits, leaving one watcher.
  */
 export async function startWatcher(opts: {
   cwd: string;
@@ -60,23 +60,9 @@ export async function startWatcher(opts: {
   }
   const pid = child.pid;
   if (pid === undefined) throw new RuntimeError('could not start the watcher (`toolkit lb watch`)');
-  let exited: number | null | undefined;
-  child.once('exit', (code) => {
-    exited = code;
-  });
   child.unref();
-  const deadline = Date.now() + CLAIM_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if ((await readPidFile(opts.files.watchPidFile)) === pid) return { pid, reused: false };
-    if (exited !== undefined) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  if (exited === undefined && pidAlive(pid)) return { pid, reused: false }; // slow start: it claims the file later
-  const tail = (await readFile(opts.files.watchLogFile, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-5);
-  throw new RuntimeError(
-    `the watcher (pid ${pid}) exited${exited === null || exited === undefined ? '' : ` with code ${exited}`} at start:\n  ${tail.join('\n  ')}`,
-    `see ${opts.files.watchLogFile}; run \`toolkit lb watch\` in the foreground to try it`,
-  );
+  await writeFileAtomic(opts.files.watchPidFile, `${pid}\n`);
+  return { pid, reused: false };
 }
 
 export interface StoppedWatcher {
