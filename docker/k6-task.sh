@@ -12,8 +12,18 @@ mkdir -p "$out" || exit 70
 if [ -n "${K6_CONFIG_JSON:-}" ]; then
   printf '%s\n' "$K6_CONFIG_JSON" >"$config" || exit 70
 fi
-k6 "$@" >"$out/k6-stdout.txt" 2>"$out/k6.log"
+# In the background so that SIGTERM (the job removed, or its deadline) reaches k6, which then stops gracefully and
+# still writes its summary: as PID 1 this shell would otherwise ignore the signal until Swarm kills the task.
+k6 "$@" >"$out/k6-stdout.txt" 2>"$out/k6.log" &
+pid=$!
+trap 'kill -TERM "$pid" 2>/dev/null' TERM INT
+wait "$pid"
 code=$?
+# A trapped signal interrupts `wait`; wait again for k6 itself.
+while kill -0 "$pid" 2>/dev/null; do
+  wait "$pid"
+  code=$?
+done
 for f in summary.json timeseries.csv.gz k6-stdout.txt k6.log; do
   [ -f "$out/$f" ] || continue
   case "$f" in

@@ -3,7 +3,7 @@
 // execution segment, load the balancer on the project's overlay at 20 req/s for a few seconds; their files come back
 // through the service logs API and merge into one result. Also: bad input exits 2 with nothing created, a threshold
 // each slice passes but the merged samples fail exits 99, and no generator job or task container is left.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -178,5 +178,45 @@ describe('generators as Swarm tasks through the CLI', () => {
     expect(result.requests).toBeGreaterThanOrEqual(60);
     expect(result.thresholds).toEqual([{ metric: 'http_reqs', expression: 'count<60', ok: false }]);
     expect(await generatorLeftovers()).toEqual([]);
+  });
+
+  it('Ctrl-C while the jobs run: they are removed, exit 1, nothing merged', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'loadtest',
+        '--project',
+        project,
+        '--generators',
+        '2',
+        '--scenario',
+        'predict',
+        '--rate',
+        '5',
+        '--duration',
+        '60s',
+      ],
+      { cwd, env: { ...process.env, ...cluster.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    try {
+      // Bounded: the jobs exist within a minute (the image is already on the node), else the test fails.
+      const deadline = Date.now() + 60_000;
+      while ((await generatorLeftovers()).filter((l) => l.startsWith('service')).length < 2) {
+        if (Date.now() > deadline) throw new Error(`no generator jobs after 60 s:\n${stderr.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      child.kill('SIGINT');
+      expect(await exited).toBe(1);
+      expect(stderr).toContain('interrupted: the generator jobs were removed');
+      expect(await generatorLeftovers()).toEqual([]);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 });

@@ -1,8 +1,8 @@
 // Generators as Swarm tasks, the parts that need no swarm: the real entrypoint (docker/k6-task.sh, run by sh with
 // a stand-in `k6` on PATH) frames k6's files on stdout and the parser gets the same bytes back; broken framing is
 // reported rather than half-read; the logs API's multiplexing is undone; each job carries its own segment.
-import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -68,6 +68,46 @@ describe('docker/k6-task.sh framing, read back by parseTaskOutput', () => {
     expect(out.exitCode).toBe(107);
     expect(out.files.has('summary.json')).toBe(false);
     expect(out.files.has('k6.log')).toBe(true);
+  });
+});
+
+describe('docker/k6-task.sh on SIGTERM (the job removed, or its deadline)', () => {
+  it('passes the signal to k6, which still writes its summary, and prints it', async () => {
+    const dir = join(tmp, 'term');
+    const bin = join(dir, 'bin');
+    await promisify(execFile)('mkdir', ['-p', bin]);
+    // Like k6: on SIGTERM it stops the test, writes its summary and exits 0. Bounded: gives up after 30 s.
+    writeFileSync(
+      join(bin, 'k6'),
+      [
+        '#!/bin/sh',
+        'trap \'echo "{\\"stopped\\":true}" > "$K6_TASK_OUT/summary.json"; exit 0\' TERM',
+        'echo started > "$K6_TASK_OUT/started"',
+        'i=0; while [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done',
+        'exit 3',
+      ].join('\n'),
+    );
+    chmodSync(join(bin, 'k6'), 0o755);
+    const out = join(dir, 'out');
+    const child = spawn('sh', [ENTRYPOINT, 'run'], {
+      env: { PATH: `${bin}:/usr/bin:/bin`, K6_TASK_OUT: out, K6_TASK_CONFIG: join(dir, 'cfg.json') },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    try {
+      for (let i = 0; i < 100 && !existsSync(join(out, 'started')); i++) await new Promise((r) => setTimeout(r, 50));
+      child.kill('SIGTERM');
+      expect(await closed).toBe(0);
+      const parsed = parseTaskOutput(stdout);
+      expect(parsed.exitCode).toBe(0);
+      expect(parsed.files.get('summary.json')?.toString()).toBe('{"stopped":true}\n');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 });
 

@@ -35,6 +35,7 @@ export async function runGenerators(
   Object.assign(info, {
     generators: k,
     generatorsOn: executor.where,
+    ...(executor.target ? { target: executor.target } : {}),
     thresholdVerdict: 'merged',
     commands: executor.commands({ v, script, slices }),
   });

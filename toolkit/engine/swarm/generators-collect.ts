@@ -86,32 +86,34 @@ export async function collectTaskOutput(
   };
 }
 
-/** Removes this run's jobs (by ID) and, bounded, the task containers they leave on this engine (by run label). */
+/**
+ * Removes this run's jobs (by ID), then the task containers they leave on this engine (by run label): a finished
+ * job's container outlives its service, and after an interrupted run nothing it printed is wanted any more, so
+ * they go by force. Other nodes' agents stop their own; exited ones there stay until pruned (docker container prune).
+ */
 export async function removeGeneratorJobs(
   docker: DockerClient,
   project: string,
   runId: string,
   services: { id: string }[],
-): Promise<void> {
-  await Promise.all(services.filter((s) => s.id).map((s) => removeService(docker, s.id)));
+): Promise<string[]> {
+  const problems: string[] = [];
+  const removed = await Promise.allSettled(services.filter((s) => s.id).map((s) => removeService(docker, s.id)));
+  for (const r of removed) if (r.status === 'rejected') problems.push(`a job: ${(r.reason as Error).message}`);
   const filters = swarmFilters(project, { [RUN_LABEL]: runId });
   const deadline = Date.now() + 30_000;
   for (;;) {
     const containers = await docker.listContainers({ all: true, filters });
-    await Promise.all(
-      containers
-        .filter((c) => c.State !== 'running')
-        .map((c) =>
-          docker
-            .getContainer(c.Id)
-            .remove()
-            .catch((err: { statusCode?: number }) => {
-              // Gone already, or its removal is in progress.
-              if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
-            }),
-        ),
-    );
-    if (containers.every((c) => c.State !== 'running') || Date.now() >= deadline) return;
+    if (containers.length === 0) return problems;
+    const gone = await Promise.allSettled(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+    if (Date.now() >= deadline) {
+      // 404: gone already; 409: its removal is in progress. Anything else is worth saying.
+      for (const g of gone) {
+        const code = g.status === 'rejected' ? (g.reason as { statusCode?: number }).statusCode : undefined;
+        if (g.status === 'rejected' && code !== 404 && code !== 409) problems.push((g.reason as Error).message);
+      }
+      return [...problems, `${containers.length} task container(s) of run ${runId} still listed after 30 s`];
+    }
     await sleep(500);
   }
 }

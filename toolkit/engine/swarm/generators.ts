@@ -126,7 +126,14 @@ function swarmExecutor(
         };
         return outcome;
       } finally {
-        await removeGeneratorJobs(docker, spec.project, r.runId, services);
+        // Never thrown from here: it would hide why the run ended. What could not be removed is said instead.
+        const left = await removeGeneratorJobs(docker, spec.project, r.runId, services);
+        if (left.length > 0) {
+          req.progress.warn(
+            `could not remove everything of generator run ${r.runId}: ${left.join('; ')}; \`toolkit down\` removes ` +
+              `leftovers, or: docker rm -f $(docker ps -aq --filter label=dev.replica-toolkit.run-id=${r.runId})`,
+          );
+        }
       }
     },
   };
