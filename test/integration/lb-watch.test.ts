@@ -2,7 +2,7 @@
 // running, ready replicas with no toolkit command — a replica killed leaves it, and comes back under a new IP (a
 // throwaway container takes its old one) — leaves nginx alone while another command holds the project lock, ends
 // cleanly on SIGTERM/SIGINT, `--once` converges by itself, and `down` stops it by its PID.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enginesHoldingProject } from '../../toolkit/engine/down.ts';
 import { LABEL, networkName, projectFilters } from '../../toolkit/engine/labels.ts';
@@ -162,7 +162,7 @@ describe('toolkit lb watch (local engine)', () => {
     expect(await upstream()).toContain(back);
   });
 
-  it('a foreground watcher refuses company and exits 0 on SIGINT', async () => {
+  it('a foreground watcher refuses company, exits 0 on SIGINT, and ends by itself once its pidfile is gone', async () => {
     const fg = stack.cli(['lb', 'watch', '--interval', '500ms']);
     try {
       expect(await until(async () => (await watcherPid()) === fg.pid, 30_000)).toBe(true);
@@ -176,6 +176,18 @@ describe('toolkit lb watch (local engine)', () => {
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain('stopped (signal)');
     expect(await watcherPid()).toBeNull();
+
+    // The pidfile is its lease: a watcher whose file was removed ends by itself (and its process exits).
+    const leased = stack.cli(['lb', 'watch', '--interval', '500ms']);
+    try {
+      expect(await until(async () => (await watcherPid()) === leased.pid, 30_000)).toBe(true);
+      await rm(paths.watchPidFile);
+      const ended = await Promise.race([leased.done, sleep(30_000).then(() => null)]);
+      expect(ended?.code, ended?.stderr).toBe(0);
+      expect(ended?.stdout).toContain('no longer names it');
+    } finally {
+      leased.kill('SIGKILL');
+    }
   });
 
   it('down without a saved spec asks both engines: this one is no swarm manager, and that is no error', async () => {

@@ -7,12 +7,14 @@ import {
   belongsUpstream,
   DEFAULT_INTERVAL_MS,
   describeChange,
+  healthEvidence,
   isTrigger,
   nextPassInMs,
   parseIntervalMs,
   type ReplicaSeen,
   sameUpstream,
   upstreamChange,
+  whyOut,
 } from '../../toolkit/lb/watch-plan.ts';
 
 const seen = (over: Partial<ReplicaSeen>): ReplicaSeen => ({
@@ -75,6 +77,25 @@ describe('upstream comparison', () => {
       '2 → 2 replica(s): -p-inference-2@10.0.0.3:8000 +p-inference-2@10.0.0.9:8000',
     );
     expect(describeChange(before, before.slice(0, 1))).toBe('2 → 1 replica(s): -p-inference-2@10.0.0.3:8000');
+    expect(describeChange(before, before.slice(0, 1), { 'p-inference-2': 'exited' })).toBe(
+      '2 → 1 replica(s): -p-inference-2@10.0.0.3:8000 (exited)',
+    );
+  });
+
+  it("takes Docker's unhealthy as evidence only with a failing streak (a pause sets it with none)", () => {
+    expect(healthEvidence('unhealthy', 15)).toBe('unhealthy');
+    expect(healthEvidence('unhealthy', 0)).toBe('starting');
+    expect(healthEvidence('unhealthy', undefined)).toBe('starting');
+    expect(healthEvidence('healthy', 0)).toBe('healthy');
+    expect(healthEvidence(undefined, undefined)).toBe('none');
+  });
+
+  it('says why a replica is out', () => {
+    expect(whyOut(seen({ state: 'paused' }))).toBe('paused');
+    expect(whyOut(seen({ health: 'unhealthy' }))).toBe('unhealthy');
+    expect(whyOut(seen({ probe: 'not-ready' }))).toBe('/ready not 200');
+    expect(whyOut(seen({ probe: 'unreachable' }))).toBe('nothing listening');
+    expect(whyOut(seen({ health: 'starting', probe: 'timeout' }))).toBe('no answer to /ready, health starting');
   });
 });
 
@@ -118,9 +139,13 @@ describe('next pass', () => {
     expect(nextPassInMs({ ...base, engine: 'local', intervalMs: 200 })).toBe(5000);
     expect(nextPassInMs({ ...base, engine: 'local', pending: 1 })).toBe(1000);
     expect(nextPassInMs({ ...base, engine: 'local', outcome: 'locked' })).toBe(1000);
-    expect(nextPassInMs({ ...base, engine: 'local', outcome: 'error' })).toBe(1000);
   });
   it('swarm: polled at the interval', () => {
     expect(nextPassInMs({ ...base, engine: 'swarm' })).toBe(1000);
+    expect(nextPassInMs({ ...base, engine: 'swarm', outcome: 'locked' })).toBe(1000);
+  });
+  it('a failed pass backs off on either engine', () => {
+    expect(nextPassInMs({ ...base, engine: 'local', outcome: 'error', pending: 1 })).toBe(10_000);
+    expect(nextPassInMs({ ...base, engine: 'swarm', outcome: 'error' })).toBe(10_000);
   });
 });

@@ -6,12 +6,14 @@ import { LABEL, projectFilters } from '../engine/labels.ts';
 import { ipOnNetwork, listProjectContainers } from '../engine/query.ts';
 import type { ReadyReplica } from '../engine/rotation.ts';
 import { CONTAINER_PORTS } from '../spec/service-defs.ts';
-import { belongsUpstream, isTrigger, type ReplicaSeen, TRIGGER_EVENTS } from './watch-plan.ts';
+import { belongsUpstream, healthEvidence, isTrigger, type ReplicaSeen, TRIGGER_EVENTS, whyOut } from './watch-plan.ts';
 
 export interface WantedUpstream {
   upstream: ReadyReplica[];
   /** Replicas that run but do not serve yet: worth re-checking soon, as no event says when they become ready. */
   pending: number;
+  /** Why each replica that is not upstream is not, by name (for the log). */
+  why: Record<string, string>;
 }
 
 /** `current`: what nginx routes to now (the recorded rotation), which a slow probe does not change. */
@@ -36,7 +38,7 @@ export async function localWanted(
         name: c.name,
         address,
         state: running ? 'running' : info.State.Status,
-        health: info.State.Health?.Status ?? 'none',
+        health: healthEvidence(info.State.Health?.Status, info.State.Health?.FailingStreak),
         probe: running && address ? await probeReady(`http://${address}/ready`) : 'unreachable',
         upstream: current.some((r) => r.number === c.number && r.address === address),
       };
@@ -47,8 +49,9 @@ export async function localWanted(
     .filter(belongsUpstream)
     .map((r) => ({ number: r.number, name: r.name, address: r.address }))
     .sort((a, b) => a.number - b.number);
-  const pending = replicas.filter((r) => r.state === 'running' && !belongsUpstream(r)).length;
-  return { upstream, pending };
+  const out = replicas.filter((r) => !belongsUpstream(r));
+  const pending = out.filter((r) => r.state === 'running').length;
+  return { upstream, pending, why: Object.fromEntries(out.map((r) => [r.name, whyOut(r)])) };
 }
 
 const PROBE_TIMEOUT_MS = 1000;
@@ -91,6 +94,8 @@ export function watchLocalEvents(
       return;
     }
     const close = () => (stream as unknown as { destroy?: () => void }).destroy?.();
+    // Aborted while the request was on its way: no listener would ever close this stream.
+    if (signal.aborted) return close();
     signal.addEventListener('abort', close, { once: true });
     let buffered = '';
     stream.on('data', (chunk: Buffer | string) => {

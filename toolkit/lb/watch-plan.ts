@@ -36,6 +36,28 @@ export function belongsUpstream(r: ReplicaSeen): boolean {
   return false;
 }
 
+/** Why a replica is not upstream, for the log (the first reason that applies, in belongsUpstream's order). */
+export function whyOut(r: ReplicaSeen): string {
+  if (r.state !== 'running') return r.state;
+  if (r.address === '') return 'no address on the project network';
+  if (r.health === 'unhealthy') return 'unhealthy';
+  if (r.probe === 'not-ready') return '/ready not 200';
+  if (r.probe === 'unreachable') return 'nothing listening';
+  return `no answer to /ready, health ${r.health}`;
+}
+
+/**
+ * Docker's health status as evidence. Pausing a container stops its health monitor, which sets the status to
+ * `unhealthy` with no failed check (moby: "unhealthy when the monitor has stopped for compatibility reasons"); it
+ * stays so after the unpause until the next check passes. Only a failing streak makes `unhealthy` real; the other
+ * kind says nothing either way, and the /ready probe decides.
+ */
+export function healthEvidence(status: string | undefined, failingStreak: number | undefined): string {
+  if (status === undefined) return 'none';
+  if (status === 'unhealthy' && !failingStreak) return 'starting';
+  return status;
+}
+
 const key = (r: ReadyReplica) => `${r.number}|${r.name}|${r.address}`;
 
 /** Same servers, whatever the order (nginx's rendering sorts them by number). */
@@ -56,10 +78,18 @@ export function upstreamChange(before: readonly ReadyReplica[], after: readonly 
   return { added: after.filter((r) => !was.has(key(r))), removed: before.filter((r) => !now.has(key(r))) };
 }
 
-/** One line for the watcher's log, e.g. `2 → 2 replica(s): -toolkit-inference-2@172.18.0.5:8000 +…@172.18.0.7:8000`. */
-export function describeChange(before: readonly ReadyReplica[], after: readonly ReadyReplica[]): string {
+/**
+ * One line for the watcher's log, e.g. `2 → 2 replica(s): -p-inference-2@172.18.0.5:8000 (exited)
+ * +p-inference-2@172.18.0.7:8000`; `why` names why a replica left, by name, where known.
+ */
+export function describeChange(
+  before: readonly ReadyReplica[],
+  after: readonly ReadyReplica[],
+  why: Readonly<Record<string, string>> = {},
+): string {
   const { added, removed } = upstreamChange(before, after);
-  const parts = [...removed.map((r) => `-${r.name}@${r.address}`), ...added.map((r) => `+${r.name}@${r.address}`)];
+  const left = (r: ReadyReplica) => `-${r.name}@${r.address}${why[r.name] ? ` (${why[r.name]})` : ''}`;
+  const parts = [...removed.map(left), ...added.map((r) => `+${r.name}@${r.address}`)];
   return `${before.length} → ${after.length} replica(s): ${parts.join(' ') || 'no change'}`;
 }
 
@@ -94,6 +124,8 @@ export function parseIntervalMs(raw: string | undefined): number {
  * How long to wait before the next pass. The local engine is woken by Docker events, so its timer only catches a
  * missed event (slow) — except while a running replica is not ready yet, whose joining nobody announces but a
  * health_status event that can come up to a health interval late. Swarm has no usable events here: it is polled.
+ * A skipped pass (busy project) looks again soon; a failed one (reload refused, Docker away) backs off, so a lasting
+ * fault is not retried every second.
  */
 export function nextPassInMs(opts: {
   engine: 'local' | 'swarm';
@@ -101,10 +133,10 @@ export function nextPassInMs(opts: {
   pending: number;
   outcome: PassOutcome;
 }): number {
-  if (opts.engine === 'swarm' || opts.pending > 0 || opts.outcome === 'locked' || opts.outcome === 'error') {
-    return opts.intervalMs;
-  }
-  return Math.max(opts.intervalMs * 10, 5000);
+  const slow = Math.max(opts.intervalMs * 10, 5000);
+  if (opts.outcome === 'error') return slow;
+  if (opts.engine === 'swarm' || opts.pending > 0 || opts.outcome === 'locked') return opts.intervalMs;
+  return slow;
 }
 
 /** unchanged: nginx already routes to exactly these; locked: another toolkit command held the project. */

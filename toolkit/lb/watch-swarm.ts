@@ -14,6 +14,8 @@ export async function swarmWanted(docker: DockerClient, project: string): Promis
     port: CONTAINER_PORTS.inference,
   });
   const serving = new Set(upstream.map((r) => r.name));
-  const pending = tasks.filter((t) => t.desired === 'running' && !serving.has(t.name)).length;
-  return { upstream, pending };
+  const out = tasks.filter((t) => !serving.has(t.name));
+  const pending = out.filter((t) => t.desired === 'running').length;
+  // A task on a node that is down is not listed at all: it leaves with no reason given.
+  return { upstream, pending, why: Object.fromEntries(out.map((t) => [t.name, `${t.state}, desired ${t.desired}`])) };
 }

@@ -98,7 +98,7 @@ export async function watchPass(
       await reloadLoadBalancer(docker, spec, { replicas: now.upstream });
       return {
         outcome: 'applied',
-        detail: describeChange(before, now.upstream),
+        detail: describeChange(before, now.upstream, now.why),
         upstream: now.upstream.length,
         pending: now.pending,
       };
@@ -124,7 +124,20 @@ const failed = (detail: string, upstream: number, pending: number): PassResult =
 
 /** Runs passes until `signal` aborts or the pidfile stops naming this process; returns why it stopped. */
 export async function watchLoadBalancer(opts: WatchOptions): Promise<string> {
-  const { docker, where, signal } = opts;
+  // Its own controller: whichever way the loop ends, the event stream and timers end with it, so the process exits.
+  const done = new AbortController();
+  const forward = () => done.abort();
+  opts.signal.addEventListener('abort', forward, { once: true });
+  try {
+    return await loop(opts, done.signal);
+  } finally {
+    opts.signal.removeEventListener('abort', forward);
+    done.abort();
+  }
+}
+
+async function loop(opts: WatchOptions, signal: AbortSignal): Promise<string> {
+  const { docker, where } = opts;
   const engine = await watchEngine(where);
   const at = () => new Date().toISOString();
   let wake: (() => void) | undefined;
@@ -135,13 +148,8 @@ export async function watchLoadBalancer(opts: WatchOptions): Promise<string> {
   };
   signal.addEventListener('abort', poke, { once: true });
   if (engine === 'local') {
-    watchLocalEvents(
-      docker,
-      where.project,
-      () => poke(),
-      (message) => opts.log({ at: at(), type: 'pass', outcome: 'error', message }),
-      signal,
-    );
+    const problem = (message: string) => opts.log({ at: at(), type: 'pass', outcome: 'error', message });
+    watchLocalEvents(docker, where.project, poke, problem, signal);
   }
   opts.log({
     at: at(),
@@ -154,14 +162,7 @@ export async function watchLoadBalancer(opts: WatchOptions): Promise<string> {
     if (opts.pidFile && (await readPidFile(opts.pidFile)) !== process.pid) return `${opts.pidFile} no longer names it`;
     woken = false;
     const res = await watchPass(docker, where, engine);
-    const message =
-      res.outcome === 'applied'
-        ? `upstream ${res.detail}`
-        : res.outcome === 'locked'
-          ? `skipped: ${res.detail}`
-          : res.outcome === 'error'
-            ? `error: ${res.detail}`
-            : '';
+    const message = passMessage(res);
     // A busy project or a lasting error is logged once, not at every tick.
     if (message && (res.outcome === 'applied' || message !== lastMessage)) {
       opts.log({ at: at(), type: 'pass', outcome: res.outcome, message });
@@ -180,4 +181,11 @@ export async function watchLoadBalancer(opts: WatchOptions): Promise<string> {
     });
     wake = undefined;
   }
+}
+
+function passMessage(res: PassResult): string {
+  if (res.outcome === 'applied') return `upstream ${res.detail}`;
+  if (res.outcome === 'locked') return `skipped: ${res.detail}`;
+  if (res.outcome === 'error') return `error: ${res.detail}`;
+  return '';
 }
