@@ -16,6 +16,8 @@ import {
   RUN_LABEL,
   taskK6Args,
 } from '../../toolkit/engine/swarm/generators-spec.ts';
+import { listFiles } from '../../toolkit/images/content-hash.ts';
+import { k6VersionTag, stageK6Context } from '../../toolkit/images/k6-image.ts';
 import { executionSegments } from '../../toolkit/load/k6-args.ts';
 import { validateOptions } from '../../toolkit/load/validate.ts';
 
@@ -236,5 +238,25 @@ describe('generator job spec', () => {
     expect(long).toMatch(/^[a-z0-9][a-z0-9_-]*$/);
     expect(long.endsWith('-15')).toBe(true);
     expect(generatorServiceName('demo', '20260101-000000-abcd', 0)).toBe('demo_k6-20260101-000000-abcd-0');
+  });
+});
+
+describe('the k6 image', () => {
+  it('names its bases after the host k6 version, and refuses output without one', () => {
+    expect(k6VersionTag('k6 v1.4.2 (go1.26.8, linux/amd64)')).toBe('1.4.2');
+    expect(k6VersionTag('k6 v1.5.0-rc.1 (commit/abc)')).toBe('1.5.0-rc.1');
+    expect(() => k6VersionTag('k6 (devel)')).toThrow('cannot read a version');
+  });
+
+  it('its context holds the Dockerfile, the entrypoint, the data and the TypeScript scenarios only', () => {
+    const dir = mkdtempSync(join(tmp, 'ctx-'));
+    stageK6Context(resolve(import.meta.dirname, '../..'), dir);
+    const files = listFiles(dir);
+    expect(files).toContain('Dockerfile');
+    expect(files).toContain('k6-task.sh');
+    expect(files).toContain('data/penguins.csv');
+    expect(files).toContain('loadtests/predict.ts');
+    expect(files).toContain('loadtests/lib/limits.ts');
+    expect(files.filter((f) => f.startsWith('loadtests/') && !f.endsWith('.ts'))).toEqual([]);
   });
 });
