@@ -91,6 +91,8 @@ export function generatorJobSpec(input: GeneratorJobInput): Docker.ServiceSpec &
         Mounts: [{ Type: 'tmpfs', Target: '/tmp', TmpfsOptions: { SizeBytes: TASK_TMP_BYTES, Mode: 0o1777 } }],
       } as unknown as Docker.ContainerSpec,
       RestartPolicy: { Condition: 'none' },
+      // A preference spreads the tasks of one service only; what spreads K one-task jobs over the nodes is the
+      // scheduler's tie-break (fewest active tasks on the node). Kept so the jobs follow the stack's policy.
       Placement: {
         Preferences: input.spread ? [{ Spread: { SpreadDescriptor: input.spread } }] : [],
       },
