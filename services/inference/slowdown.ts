@@ -45,12 +45,16 @@ function spin(ms: number, sink: { x: number }): number {
   const end = start + ms;
   let now = start;
   // process.cpuUsage costs ~0.7 µs: check it every 100 iterations (~2 µs), so a 20 µs burn is not a 100 µs one.
-  while (now < end) {
+  // At least one round: a spin that returned 0 would leave burnCpu's remainder unchanged.
+  do {
     for (let i = 0; i < 100; i++) sink.x = (sink.x + Math.sqrt(sink.x + 1)) % 1e9;
     now = processCpuMs();
-  }
+  } while (now < end);
   return now - start;
 }
+
+/** The process clock's resolution (1 µs): a remainder below it is done, not a reason to spin again. */
+const CLOCK_RESOLUTION_MS = 0.001;
 
 /**
  * Burns about `ms` of this process's CPU time; returns the CPU time its own slices used — not the span, which
@@ -59,9 +63,11 @@ function spin(ms: number, sink: { x: number }): number {
 export async function burnCpu(ms: number): Promise<number> {
   const sink = { x: 0 };
   let used = 0;
-  while (used < ms) {
+  // Stop within the clock's resolution: `used` is a sum of clock differences, and a remainder like 1e-15 ms (a
+  // rounding error) gave `start + remainder === start`, a spin of nothing, and a request yielding forever.
+  while (ms - used >= CLOCK_RESOLUTION_MS) {
     used += spin(Math.min(ms - used, SLICE_MS), sink);
-    if (used < ms) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (ms - used >= CLOCK_RESOLUTION_MS) await new Promise<void>((resolve) => setImmediate(resolve));
   }
   if (sink.x < 0) throw new Error('unreachable');
   return used;

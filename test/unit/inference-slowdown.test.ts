@@ -13,6 +13,18 @@ describe('burnCpu', () => {
     expect(measured).toBeGreaterThanOrEqual(used);
   });
 
+  it('ends for every small amount: a rounding remainder is not spun on forever', async () => {
+    // Thousands of burns of a few µs, as SLOWDOWN_PCT asks per request: before the fix one of them, left with a
+    // remainder like 1e-15 ms, yielded forever (a request that never answered, and a CPU-eating setImmediate loop).
+    const asked = [0.0049, 0.005, 0.0137, 0.02, 0.0333];
+    const before = processCpuMs();
+    let used = 0;
+    for (let i = 0; i < 3000; i++) used += await burnCpu(asked[i % asked.length]);
+    const measured = processCpuMs() - before;
+    expect(used).toBeGreaterThanOrEqual(3000 * 0.015 * 0.9);
+    expect(measured).toBeGreaterThanOrEqual(used);
+  }, 20_000);
+
   it('does nothing for zero', async () => {
     expect(await burnCpu(0)).toBeLessThan(1);
   });
