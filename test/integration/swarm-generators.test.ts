@@ -1,8 +1,8 @@
 // `toolkit loadtest --generators 2 --engine swarm` for real, through the CLI, on a one-node swarm of its own
-// (test/helpers/swarm-cluster.ts; the host engine never becomes a swarm): two k6 Swarm jobs, each on its own
+// (test/helpers/swarm-cluster.ts; the host engine never becomes a swarm): two one-shot k6 Swarm services, each on its own
 // execution segment, load the balancer on the project's overlay at 20 req/s for a few seconds; their files come back
 // through the service logs API and merge into one result. Also: bad input exits 2 with nothing created, a threshold
-// each slice passes but the merged samples fail exits 99, and no generator job or task container is left.
+// each slice passes but the merged samples fail exits 99, and no generator service or task container is left.
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -52,7 +52,7 @@ async function cli(args: string[], env: Record<string, string> = cluster.env): P
   }
 }
 
-/** Generator jobs and their task containers on the manager, whatever run made them. */
+/** Generator services and their task containers on the manager, whatever run made them. */
 async function generatorLeftovers(): Promise<string[]> {
   const services = await cluster.docker.listServices({ filters: { label: [GENERATOR_LABEL] } });
   const containers = await cluster.docker.listContainers({ all: true, filters: { label: [RUN_LABEL] } });
@@ -141,7 +141,7 @@ describe('generators as Swarm tasks, bad input: exit 2, nothing created', () => 
 });
 
 describe('generators as Swarm tasks through the CLI', () => {
-  it('two jobs on their own segments; the merged count is the sum of both tasks’ samples', async () => {
+  it('two generator services on their own segments; the merged count is the sum of both tasks’ samples', async () => {
     const res = await cli([
       ...['loadtest', '--project', project, '--generators', '2', ...LOAD],
       ...['--threshold', 'http_req_failed: rate<0.5', '--json'],
@@ -184,7 +184,7 @@ describe('generators as Swarm tasks through the CLI', () => {
     expect(await generatorLeftovers()).toEqual([]);
   });
 
-  it('Ctrl-C while the jobs run: they are removed, exit 1, nothing merged', async () => {
+  it('Ctrl-C while the generators run: they are removed, exit 1, nothing merged', async () => {
     const child = spawn(
       process.execPath,
       [
@@ -209,26 +209,26 @@ describe('generators as Swarm tasks through the CLI', () => {
     });
     const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
     try {
-      // Bounded: the jobs exist within a minute (the image is already on the node), else the test fails.
+      // Bounded: the services exist within a minute (the image is already on the node), else the test fails.
       const deadline = Date.now() + 60_000;
       while ((await generatorLeftovers()).filter((l) => l.startsWith('service')).length < 2) {
-        if (Date.now() > deadline) throw new Error(`no generator jobs after 60 s:\n${stderr.slice(-2000)}`);
+        if (Date.now() > deadline) throw new Error(`no generator services after 60 s:\n${stderr.slice(-2000)}`);
         await new Promise((r) => setTimeout(r, 250));
       }
       child.kill('SIGINT');
       expect(await exited).toBe(1);
-      expect(stderr).toContain('interrupted: the generator jobs were removed');
+      expect(stderr).toContain('interrupted: the generator services were removed');
       expect(await generatorLeftovers()).toEqual([]);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   });
 
-  it('down removes a generator job a killed run left behind, with everything else', async () => {
-    // What a run killed with SIGKILL leaves: its job, still loading the balancer (1 req/s for 15 s). Docker 20.10
-    // does not stop a removed job's running task, so down waits for it to end (bounded by the scenario).
+  it('down removes a generator service a killed run left behind, with everything else', async () => {
+    // What a run killed with SIGKILL leaves: its generator, still loading the balancer at 1 req/s. Its 30 min would
+    // outlast down's 90 s wait for task containers, so down succeeding means removing the service stopped it.
     const v = validateOptions({
-      ...{ scenario: 'health', rate: 1, duration: '15s', batch: 1, thresholds: [] },
+      ...{ scenario: 'health', rate: 1, duration: '30m', batch: 1, thresholds: [] },
       baseUrl: 'http://127.0.0.1:8000',
     });
     const target = await balancerOnOverlay(cluster.docker, project);

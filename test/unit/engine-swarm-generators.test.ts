@@ -1,6 +1,6 @@
 // Generators as Swarm tasks, the parts that need no swarm: the real entrypoint (docker/k6-task.sh, run by sh with
 // a stand-in `k6` on PATH) frames k6's files on stdout and the parser gets the same bytes back; broken framing is
-// reported rather than half-read; the logs API's multiplexing is undone; each job carries its own segment.
+// reported rather than half-read; the logs API's multiplexing is undone; each generator service carries its own segment.
 import { execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,7 +73,7 @@ describe('docker/k6-task.sh framing, read back by parseTaskOutput', () => {
   });
 });
 
-describe('docker/k6-task.sh on SIGTERM (the job removed, or its deadline)', () => {
+describe('docker/k6-task.sh on SIGTERM (the service removed, or its deadline)', () => {
   it('passes the signal to k6, which still writes its summary, and prints it', async () => {
     const dir = join(tmp, 'term');
     const bin = join(dir, 'bin');
@@ -169,7 +169,7 @@ describe('demuxStdout', () => {
   });
 });
 
-describe('generator job spec', () => {
+describe('generator service spec', () => {
   const v = validateOptions({
     scenario: 'predict',
     rate: 20,
@@ -201,9 +201,9 @@ describe('generator job spec', () => {
       spread: 'node.id',
     });
 
-  it('is a one-completion job, restart none, spread over nodes, on the overlay, hardened, labelled', () => {
+  it('is one task that runs once (restart none), spread over nodes, on the overlay, hardened, labelled', () => {
     const s = job(1);
-    expect(s.Mode).toEqual({ ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } });
+    expect(s.Mode).toEqual({ Replicated: { Replicas: 1 } });
     const t = template(1);
     expect(t.RestartPolicy).toEqual({ Condition: 'none' });
     expect(t.Placement.Preferences).toEqual([{ Spread: { SpreadDescriptor: 'node.id' } }]);
@@ -219,7 +219,7 @@ describe('generator job spec', () => {
     });
   });
 
-  it('each job runs its own segment, loads localhost mapped to the balancer on the overlay', () => {
+  it('each generator runs its own segment, loads localhost mapped to the balancer on the overlay', () => {
     const args = [0, 1].map((i) => template(i).ContainerSpec.Args);
     const seg = (a: string[]) => a[a.indexOf('--execution-segment') + 1];
     expect(args.map(seg)).toEqual(['0:1/2', '1/2:1']);

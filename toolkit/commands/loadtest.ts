@@ -91,7 +91,7 @@ export async function loadtestCommand(opts: SpecOptions & LoadtestFlags, io: Com
         'leave out --target, or run the generators locally with --engine local',
       );
     }
-    // Ctrl-C must not leave jobs running on the swarm: the signal aborts the wait and the jobs are removed.
+    // Ctrl-C must not leave generators running on the swarm: the signal aborts the wait and the services are removed.
     const abort = new AbortController();
     const stop = () => abort.abort();
     process.once('SIGINT', stop);

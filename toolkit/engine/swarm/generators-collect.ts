@@ -1,6 +1,6 @@
-// After the generator jobs ended: each task's files read back from its stdout (service logs API, any node) into
-// the slice's run directory, and the jobs removed — services first, then the finished task containers a job
-// leaves on the manager (other nodes' agents remove their own).
+// After the generator tasks ended: each task's files read back from its stdout (service logs API, any node) into
+// the slice's run directory; then the services removed, and the task containers they leave on the manager (other
+// nodes' agents remove their own).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -44,7 +44,7 @@ export async function collectTaskOutput(
 ): Promise<SliceExit> {
   if (task.state === 'rejected') {
     throw new RuntimeError(
-      `generator job ${service.name} was rejected on ${task.node || 'its node'}: ${task.error}`,
+      `generator service ${service.name} was rejected on ${task.node || 'its node'}: ${task.error}`,
       IMAGE_HINT,
     );
   }
@@ -60,7 +60,7 @@ export async function collectTaskOutput(
   const missing = TASK_FILES.filter((f) => !out.files.has(f));
   if (finished && (missing.length > 0 || out.problems.length > 0)) {
     throw new RuntimeError(
-      `generator job ${service.name} ran k6 (exit ${code}) but its results did not come back whole: ` +
+      `generator service ${service.name} ran k6 (exit ${code}) but its results did not come back whole: ` +
         [...missing.map((f) => `${f} missing`), ...out.problems].join('; '),
       `see \`docker service logs ${service.name}\``,
     );
@@ -87,9 +87,9 @@ export async function collectTaskOutput(
 }
 
 /**
- * Removes this run's jobs (by ID), then the task containers they leave on this engine (by run label): a finished
- * job's container outlives its service, and after an interrupted run nothing it printed is wanted any more, so
- * they go by force. Other nodes' agents stop their own; exited ones there stay until pruned (docker container prune).
+ * Removes this run's generator services (by ID), then the task containers they leave on this engine (by run
+ * label): an exited task container can outlive its service, and after an interrupted run nothing it printed is
+ * wanted any more, so they go by force. Other nodes' agents stop and remove their own.
  */
 export async function removeGeneratorJobs(
   docker: DockerClient,
@@ -99,7 +99,8 @@ export async function removeGeneratorJobs(
 ): Promise<string[]> {
   const problems: string[] = [];
   const removed = await Promise.allSettled(services.filter((s) => s.id).map((s) => removeService(docker, s.id)));
-  for (const r of removed) if (r.status === 'rejected') problems.push(`a job: ${(r.reason as Error).message}`);
+  for (const r of removed)
+    if (r.status === 'rejected') problems.push(`a generator service: ${(r.reason as Error).message}`);
   const filters = swarmFilters(project, { [RUN_LABEL]: runId });
   const deadline = Date.now() + 30_000;
   for (;;) {

@@ -1,12 +1,17 @@
-// The Swarm job of one k6 generator: ReplicatedJob with one completion and restart none, on the project's overlay,
-// hardened like the stack's services, labelled like them (so `down` removes leftovers) plus the run and the
-// generator index. Pure: the unit tests read it as data.
+// The Swarm service of one k6 generator: one task, restart none (it runs once), on the project's overlay, hardened
+// like the stack's services, labelled like them (so `down` removes leftovers) plus the run and the generator index.
+// Pure: the unit tests read it as data.
+//
+// Replicated with one replica and restart none rather than a ReplicatedJob: on Docker 20.10 removing a job service
+// does not stop its running task (checked: a 60 s k6 job ran to its end after `service rm`), so Ctrl-C and `down`
+// could not stop a generator on another node. A replicated service's task stops on removal (1.5 s: k6 stops
+// gracefully on SIGTERM), and with restart none a finished task is never started again — the same one-shot run.
 import type Docker from 'dockerode';
 import { FILES, k6Args, type Segment } from '../../load/k6-args.ts';
 import type { ValidOptions } from '../../load/validate.ts';
 import { SERVICE_LABEL, swarmLabels, swarmServiceName } from './labels.ts';
 
-/** SERVICE_LABEL value of generator jobs; `status` and `down` see them as the project's services. */
+/** SERVICE_LABEL value of generator services; `status` and `down` see them as the project's services. */
 export const GENERATOR_SERVICE = 'k6-generator';
 export const RUN_LABEL = 'dev.replica-toolkit.run-id';
 export const GENERATOR_LABEL = 'dev.replica-toolkit.generator';
@@ -91,8 +96,8 @@ export function generatorJobSpec(input: GeneratorJobInput): Docker.ServiceSpec &
         Mounts: [{ Type: 'tmpfs', Target: '/tmp', TmpfsOptions: { SizeBytes: TASK_TMP_BYTES, Mode: 0o1777 } }],
       } as unknown as Docker.ContainerSpec,
       RestartPolicy: { Condition: 'none' },
-      // A preference spreads the tasks of one service only; what spreads K one-task jobs over the nodes is the
-      // scheduler's tie-break (fewest active tasks on the node). Kept so the jobs follow the stack's policy.
+      // A preference spreads the tasks of one service only; what spreads K one-task services over the nodes is the
+      // scheduler's tie-break (fewest active tasks on the node). Kept so they follow the stack's policy.
       Placement: {
         Preferences: input.spread ? [{ Spread: { SpreadDescriptor: input.spread } }] : [],
       },
@@ -100,7 +105,7 @@ export function generatorJobSpec(input: GeneratorJobInput): Docker.ServiceSpec &
       // The results travel through this log: json-file is what the service logs API reads on every node.
       LogDriver: { Name: 'json-file', Options: {} },
     },
-    Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } } as Docker.ServiceSpec['Mode'],
+    Mode: { Replicated: { Replicas: 1 } },
     EndpointSpec: { Mode: 'dnsrr' },
   };
 }

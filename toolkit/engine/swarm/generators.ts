@@ -1,8 +1,8 @@
-// `toolkit loadtest --generators K --engine swarm`: the K k6 generators as Swarm jobs on the project's overlay,
-// loading the balancer's overlay address. Each job prints its result files to stdout (docker/k6-task.sh); the
-// manager reads them through the service logs API, writes them where a local generator would have, and the same
-// merge and threshold evaluation follow (toolkit/load/generators.ts). The jobs are removed at the end, on failure
-// and on Ctrl-C (the signal aborts the wait); they carry the project's labels, so `down` removes any leftover.
+// `toolkit loadtest --generators K --engine swarm`: the K k6 generators as one-shot Swarm services on the project's
+// overlay, loading the balancer's overlay address. Each task prints its result files to stdout (docker/k6-task.sh);
+// the manager reads them through the service logs API, writes them where a local generator would have, and the
+// same merge and threshold evaluation follow (toolkit/load/generators.ts). The services are removed at the end, on
+// failure and on Ctrl-C (the signal aborts the wait); they carry the project's labels, so `down` removes leftovers.
 import type { DockerClient } from '../../docker.ts';
 import { RuntimeError, UsageError } from '../../errors.ts';
 import { ensureK6Image } from '../../images/index.ts';
@@ -31,7 +31,7 @@ export interface SwarmGeneratorsRequest {
   progress: Progress;
   /** Where to find the host's k6 (its binary goes into the image when grafana/k6 is not available). */
   env: Record<string, string | undefined>;
-  /** Aborted on Ctrl-C: the jobs are removed and the run fails. */
+  /** Aborted on Ctrl-C: the services are removed and the run fails. */
   signal?: AbortSignal;
 }
 
@@ -54,7 +54,7 @@ export async function balancerOnOverlay(
 }
 
 /**
- * Everything that can refuse the run does so here, before any job exists (exit 2): a stack on the local engine,
+ * Everything that can refuse the run does so here, before any service exists (exit 2): a stack on the local engine,
  * an engine that is not a swarm manager, no balancer on the overlay. Then the k6 image is made (or found).
  */
 export async function swarmGenerators(req: SwarmGeneratorsRequest): Promise<GeneratorExecutor> {
@@ -99,7 +99,7 @@ function swarmExecutor(
     async run(r) {
       const deadline = Date.now() + r.v.durationMs + SWARM_DEADLINE_MARGIN_MS;
       const services: { id: string; name: string }[] = [];
-      if (req.signal?.aborted) throw new RuntimeError('interrupted before the generator jobs were created');
+      if (req.signal?.aborted) throw new RuntimeError('interrupted before the generator services were created');
       try {
         for (const [i] of r.slices.entries()) {
           const body = generatorJobSpec(jobInput(r, r.runId, i));
@@ -108,7 +108,7 @@ function swarmExecutor(
             services.push({ id: created.id ?? created.ID ?? '', name: body.Name ?? '' });
           } catch (err) {
             throw new RuntimeError(
-              `cannot create generator job ${body.Name}: ${(err as Error).message}`,
+              `cannot create generator service ${body.Name}: ${(err as Error).message}`,
               undefined,
               err,
             );
@@ -146,7 +146,7 @@ export interface FinishedTask {
   node: string;
 }
 
-/** Polls the jobs' tasks until each has ended, the deadline passes or the run is aborted. */
+/** Polls the generator services' tasks until each has ended, the deadline passes or the run is aborted. */
 async function waitFinished(
   docker: DockerClient,
   services: { id: string; name: string }[],
@@ -158,7 +158,8 @@ async function waitFinished(
   let lastReport = 0;
   const hostnames = await nodeNames(docker);
   for (;;) {
-    if (signal?.aborted) throw new RuntimeError('interrupted: the generator jobs were removed', 'nothing was merged');
+    if (signal?.aborted)
+      throw new RuntimeError('interrupted: the generator services were removed', 'nothing was merged');
     const raw = (await docker.listTasks({ filters: { service: services.map((s) => s.name) } })) as RawTask[];
     const latest = services.map((s) => {
       const mine = raw
@@ -176,7 +177,7 @@ async function waitFinished(
     if (Date.now() >= deadline) {
       const where = views.map((t, i) => `${i}: ${t.state}${t.error ? ` (${t.error})` : ''}`).join(', ');
       throw new RuntimeError(
-        `generator jobs did not finish within ${Math.round((deadline - t0) / 1000)}s: ${where}`,
+        `generator services did not finish within ${Math.round((deadline - t0) / 1000)}s: ${where}`,
         `a pending task found no node to run it: see \`docker service ps --no-trunc ${services[0]?.name ?? ''}\``,
       );
     }
@@ -198,7 +199,7 @@ async function nodeNames(docker: DockerClient): Promise<Map<string, string>> {
   return new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
 }
 
-/** Generator jobs of this project left by a run that could not clean up (e.g. killed): for `down` and tests. */
+/** Generator services of this project left by a run that could not clean up (e.g. killed): for `down` and tests. */
 export async function listGeneratorJobs(docker: DockerClient, project: string): Promise<string[]> {
   const list = await docker.listServices({ filters: swarmFilters(project) });
   return list.filter((s) => s.Spec?.Labels?.[GENERATOR_LABEL] !== undefined).map((s) => s.Spec?.Name ?? s.ID);
