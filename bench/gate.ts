@@ -6,8 +6,17 @@
 // to both sides); --mode interleaved --metric rps --window 0 gives the classic A B B A short runs of raw req/s.
 //
 //   npx tsx bench/gate.ts [--comparisons 20] [--regressions 0,10,25] [--samples 5] [--window 1] [--duration 2s]
-//                         [--users 16] [--batch 50] [--max-regression 5%] [--max-rounds 2]
-//                         [--mode simultaneous|interleaved] [--metric rps-per-cpu|rps] [--json]
+//                         [--users 4] [--batch 500] [--max-regression 5%] [--max-rounds 2]
+//                         [--mode simultaneous|interleaved] [--metric rps-per-cpu|rps] [--no-tune] [--json]
+//
+// Each injected regression r is a measured fact, not a knob value: SLOWDOWN_PCT starts at 100·r/(100−r) and is tuned
+// (bench/gate-knob.ts) until two slowed processes, each beside every unslowed one for 6 windows of 1 s, measure r % fewer
+// requests per CPU-second (±2 points); the table shows the knob value used and what it measured. --no-tune
+// injects 100·r/(100−r) as it is.
+//
+// Default load: 4 VUs of batch 500 per side, so each service, not its k6, is the bottleneck: a service that waits on
+// its client wakes up per request, and that per-wake-up CPU swung requests per CPU-second by ±25 % between windows
+// at batch 50 (16 VUs), as much as the regressions to detect.
 //
 // Prints, per injected slowdown, how many comparisons failed / passed / stayed inconclusive, the median measured
 // change and the minutes it took. Targets (issue 6): A/A ≤ 1 false fail in 20; 10 % caught in ≥ 16 of 20; 25 % in
@@ -29,27 +38,29 @@ import { bundleServices } from '../toolkit/images/bundle.ts';
 import { runLoadtest } from '../toolkit/load/index.ts';
 import type { LoadtestOptions } from '../toolkit/load/types.ts';
 import { silentProgress } from '../toolkit/progress.ts';
+import { slowdownPctFor, type TunedKnob, tuneKnob, warmPair } from './gate-knob.ts';
 
 const { values: args } = parseArgs({
+  allowNegative: true,
   options: {
     comparisons: { type: 'string', default: '20' },
     regressions: { type: 'string', default: '0,10,25' },
     samples: { type: 'string', default: '5' },
     duration: { type: 'string', default: '2s' },
-    users: { type: 'string', default: '16' },
-    batch: { type: 'string', default: '50' },
+    users: { type: 'string', default: '4' },
+    batch: { type: 'string', default: '500' },
     'max-regression': { type: 'string', default: '5%' },
     'max-rounds': { type: 'string', default: '2' },
     mode: { type: 'string', default: 'simultaneous' },
     metric: { type: 'string', default: 'rps-per-cpu' },
     window: { type: 'string', default: '1' },
+    // Tune SLOWDOWN_PCT until each injected regression measures what it names (bench/gate-knob.ts).
+    tune: { type: 'boolean', default: true },
     json: { type: 'boolean', default: false },
   },
 });
 const COMPARISONS = Number(args.comparisons);
 const SLOWDOWNS = String(args.regressions).split(',').map(Number);
-/** SLOWDOWN_PCT that takes r % off the throughput per CPU-second: each instance costs 1/(1 − r) as much. */
-const slowdownPctFor = (r: number) => (100 * r) / (100 - r);
 const ROOT = new URL('../', import.meta.url).pathname;
 const POOL = 3;
 const MODE = args.mode === 'interleaved' ? 'interleaved' : 'simultaneous';
@@ -115,42 +126,57 @@ async function main(): Promise<void> {
     try {
       await trainInto(storage, registry);
       const { bundle } = await bundleServices(ROOT, join(work, 'bundle'));
-      const env = (slowdown: number, id: string) => ({
+      const env = (pct: number, id: string) => ({
         ...inferenceEnv(storage, registry.url),
         LOG_LEVEL: 'warn',
         DRAIN_DELAY_MS: '0',
         POLL_INTERVAL_MS: '600000',
         REPLICA_ID: id,
-        SLOWDOWN_PCT: String(slowdownPctFor(slowdown)),
+        SLOWDOWN_PCT: String(pct),
       });
       // Two processes of one build differ by up to ~10 % in CPU per request (JIT and memory-layout luck, which core
       // they land on), and CI compares freshly started processes. So every comparison draws its processes from a
       // pool — baseline from the unslowed ones, candidate from the same pool (A/A, never the same process) or from
       // that slowdown's — instead of reusing one pair whose offset would decide all twenty comparisons alike.
-      const start = async (slowdown: number, n: number) => {
+      let started = 0;
+      const start = async (pct: number, n: number) => {
         const list: Service[] = [];
         for (let k = 0; k < n; k++) {
-          const svc = await startInference(bundle, env(slowdown, `slowdown-${slowdown}-${k}`));
+          const svc = await startInference(bundle, env(pct, `inference-${++started}`));
           services.push(svc);
           list.push(svc);
         }
         return list;
       };
       const plain = await start(0, POOL);
-      const slowed = new Map<number, Service[]>();
-      for (const s of SLOWDOWNS) if (s > 0) slowed.set(s, await start(s, 2));
-      const base = plain[0];
       const load: LoadtestOptions = {
         scenario: 'predict',
         users: Number(args.users),
         duration: String(args.duration),
         batch: Number(args.batch),
         thresholds: [],
-        baseUrl: base.url,
+        baseUrl: plain[0].url,
         resultsDir: join(work, 'results'),
       };
       const loadtest = (o: LoadtestOptions) => runLoadtest(o, { progress: silentProgress, cwd: work });
-      for (const s of services) await loadtest({ ...load, duration: '3s', baseUrl: s.url }); // JIT warm-up
+      // JIT warm-up, in the comparisons' setting (simultaneous: side by side).
+      if (MODE === 'simultaneous') await warmPair(plain[0], plain[1], load, loadtest);
+      for (const x of plain.slice(MODE === 'simultaneous' ? 2 : 0))
+        await loadtest({ ...load, duration: '7s', baseUrl: x.url });
+      const slowed = new Map<number, TunedKnob<Service>>();
+      const stopAll = async (list: Service[]) => {
+        for (const x of list) await stop(x);
+      };
+      for (const r of SLOWDOWNS) {
+        if (r <= 0) continue;
+        if (MODE === 'simultaneous' && args.tune) {
+          slowed.set(r, await tuneKnob(r, plain, load, { start, stop: stopAll, loadtest, log }));
+        } else {
+          const list = await start(slowdownPctFor(r), 2);
+          for (const [i, x] of list.entries()) await warmPair(plain[i], x, load, loadtest);
+          slowed.set(r, { services: list, slowdownPct: slowdownPctFor(r), change: Number.NaN });
+        }
+      }
       const config: RegressionConfig = {
         metric: args.metric === 'rps' ? 'rps' : 'rps-per-cpu',
         policy: { ...DEFAULT_POLICY, maxRegression: parseFraction(String(args['max-regression'])) },
@@ -176,7 +202,7 @@ async function main(): Promise<void> {
           const candidate =
             s === 0
               ? plain[(b + 1 + Math.floor(pick() * (plain.length - 1))) % plain.length]
-              : slowed.get(s)![Math.floor(pick() * 2)];
+              : slowed.get(s)!.services[Math.floor(pick() * 2)];
           const o = await runRegression(
             // A different bootstrap seed per comparison, as separate CI runs would have.
             {
@@ -196,6 +222,8 @@ async function main(): Promise<void> {
         const count = (v: string) => outcomes.filter((o) => o.judgement.verdict === v).length;
         rows.push({
           regressionPct: s,
+          slowdownPct: slowed.get(s)?.slowdownPct ?? 0,
+          tunedChangePct: (slowed.get(s)?.change ?? 0) * 100,
           comparisons: outcomes.length,
           fail: count('fail'),
           pass: count('pass'),
@@ -223,6 +251,8 @@ function print(rows: Array<Record<string, number>>, minutes: number): void {
   }
   const cols = [
     'regressionPct',
+    'slowdownPct',
+    'tunedChangePct',
     'comparisons',
     'fail',
     'pass',
