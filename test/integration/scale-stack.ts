@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connectDocker, type DockerClient } from '../../toolkit/docker.ts';
 import { down } from '../../toolkit/engine/index.ts';
+import { stopWatcher } from '../../toolkit/lb/watch-process.ts';
+import { stackPaths } from '../../toolkit/paths.ts';
 import { listProjectContainers } from '../../toolkit/engine/query.ts';
 import { loadSpec } from '../../toolkit/spec/index.ts';
 import type { StackSpec } from '../../toolkit/spec/types.ts';
@@ -43,6 +45,8 @@ export async function startStack(prefix: string, replicas: number): Promise<Test
   const port = await freePort();
   const spec = await loadSpec({ cwd, env: {}, flags: { project, replicas, port } });
   const destroy = async () => {
+    // The watcher `up` started in the background: by its PID, before the containers it watches go.
+    await stopWatcher(stackPaths({ cwd, project }).watchPidFile);
     await down(docker, project, { volumes: true });
     await rm(cwd, { recursive: true, force: true });
   };

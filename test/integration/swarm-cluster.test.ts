@@ -248,8 +248,16 @@ describe('the toolkit on the three-node swarm', () => {
         if (Date.now() > deadline) throw new Error(`inference not back at 3 after 120 s: ${JSON.stringify(running)}`);
         await sleep(1000);
       }
-      // The balancer follows the tasks when the toolkit converges: scale to the same N re-reads them.
-      await toolkitOk(['scale', '3']);
+      // No toolkit command from here: the watcher `up` started (toolkit lb watch) follows the tasks, so the
+      // replacements join and the lost ones leave nginx's upstream by themselves. Bounded wait for that.
+      const rotationDeadline = Date.now() + 60_000;
+      for (;;) {
+        const inRotation = (await stackStatus()).replicas.filter((r) => r.inRotation);
+        if (inRotation.length === 3 && inRotation.every((r) => !lost.has(r.container))) break;
+        if (Date.now() > rotationDeadline)
+          throw new Error(`the watcher did not put the 3 new tasks in rotation: ${JSON.stringify(inRotation)}`);
+        await sleep(500);
+      }
       resyncedAt = Date.now();
       await sleep(5000);
     } finally {
@@ -259,7 +267,7 @@ describe('the toolkit on the three-node swarm', () => {
     const after = records.filter((r: RequestRecord) => r.t > resyncedAt);
     expect(after.length).toBeGreaterThan(20);
     expect(after.filter(failed)).toEqual([]);
-    // nginx's own view: no request that started after the tasks were re-read tries a lost task's address. The log
+    // nginx's own view: no request that started after the watcher's reload tries a lost task's address. The log
     // stamps a request's end (1 s grain); one that began before the reload may still wait out a connect timeout on a
     // lost address and end after it, so the start (end − request_time, at the earliest) is what counts.
     const tried = (await readAccessLog(c.docker, PROJECT)).filter(
