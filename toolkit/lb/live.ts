@@ -3,7 +3,7 @@
 // config checks per request (no reload, so no kept-alive client connection is closed under a request); new weights
 // or a new hash key need a new config: render → nginx -t → atomic write → graceful reload. Both end by confirming
 // that /lb/health serves the expected snapshot.
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import type { DockerClient } from '../docker.ts';
