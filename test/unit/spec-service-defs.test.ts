@@ -24,6 +24,8 @@ describe('stackPaths', () => {
       composeNginxConf: '/w/compose/nginx.conf',
       nginxConf: '/w/nginx/nginx.conf',
       lockFile: '/w/.toolkit/demo/lock',
+      watchPidFile: '/w/.toolkit/demo/watch.pid',
+      watchLogFile: '/w/.toolkit/demo/watch.log',
     });
   });
 });
