@@ -66,7 +66,7 @@ export async function acquireLock(file: string, command: string, opts: LockOptio
           ? `taking over the lock of ${describe(holder)}, which is gone`
           : `taking over an unreadable lock ${file}`,
       );
-      await removeIfStill(file, holder);
+      await removeIfStill(file, sameHolder(holder));
       continue;
     }
     if (holder !== null && Date.now() >= deadline) {
@@ -120,10 +120,11 @@ async function tryCreate(file: string, command: string): Promise<boolean> {
 }
 
 /**
- * Removes the stale lock without removing a fresh one another process took in between: move it aside (atomic),
- * and if what was moved is not the stale holder after all, put it back.
+ * Removes a stale file without removing a fresh one another process wrote in between: move it aside (atomic), and
+ * if what was moved is not the stale one after all (`isStale` says, reading the moved file), put it back. Shared by
+ * the project lock and the watcher's pidfile.
  */
-async function removeIfStill(file: string, stale: LockHolder | null): Promise<void> {
+export async function removeIfStill(file: string, isStale: (moved: string) => Promise<boolean>): Promise<void> {
   const aside = `${file}.${process.pid}.stale`;
   try {
     await rename(file, aside);
@@ -131,11 +132,14 @@ async function removeIfStill(file: string, stale: LockHolder | null): Promise<vo
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  const moved = await readHolder(aside);
-  const same = stale === null ? moved === null : moved?.pid === stale.pid && moved.since === stale.since;
-  if (!same) await link(aside, file).catch(() => {});
+  if (!(await isStale(aside))) await link(aside, file).catch(() => {});
   await rm(aside, { force: true });
 }
+
+const sameHolder = (stale: LockHolder | null) => async (moved: string) => {
+  const m = await readHolder(moved);
+  return stale === null ? m === null : m?.pid === stale.pid && m.since === stale.since;
+};
 
 function held(file: string, acquired: boolean): ProjectLock {
   let released = false;

@@ -3,10 +3,10 @@
 // its own), so two watchers never run for one project; a file naming a process that is gone — or that is not a
 // watcher any more, its PID reused — is stale and replaced. It is also the watcher's lease: a watcher that finds the
 // file gone or naming another process stops (`down` removed it).
-import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RuntimeError } from '../errors.ts';
-import { pidAlive } from '../lock.ts';
+import { pidAlive, removeIfStill } from '../lock.ts';
 
 export interface WatcherState {
   /** The PID the file names; null without a (readable) file. */
@@ -69,7 +69,7 @@ export async function claimPidFile(file: string, project: string): Promise<PidCl
         `it keeps nginx's upstream on the ready replicas; stop it with \`kill ${pid}\` or \`toolkit down\``,
       );
     }
-    await removeIfStill(file, pid);
+    await removeIfStill(file, async (moved) => (await readPidFile(moved)) === pid);
   }
   throw new RuntimeError(`cannot claim ${file}: other processes keep replacing it`);
 }
@@ -77,17 +77,4 @@ export async function claimPidFile(file: string, project: string): Promise<PidCl
 /** Removes the pidfile only while it still names this process. */
 export async function releasePidFile(file: string): Promise<void> {
   if ((await readPidFile(file)) === process.pid) await rm(file, { force: true });
-}
-
-/** Moves the stale file aside (atomic) and puts it back if what was moved is not the stale one after all. */
-async function removeIfStill(file: string, stale: number | null): Promise<void> {
-  const aside = `${file}.${process.pid}.stale`;
-  try {
-    await rename(file, aside);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  if ((await readPidFile(aside)) !== stale) await link(aside, file).catch(() => {});
-  await rm(aside, { force: true });
 }
