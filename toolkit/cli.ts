@@ -200,7 +200,9 @@ export function buildCli(io: CommandIO = defaultIO(), commands: Commands = COMMA
   // --config here is the gate file, so the stack's own config file is --stack-config.
   program
     .command('gate')
-    .description('run (or read) a sweep and judge it: thresholds, scaling rules, regression against a baseline')
+    .description(
+      'run (or read) a sweep and judge it: thresholds, scaling rules, regression against a baseline or an A/B of two URLs, images or commits',
+    )
     .option('--config <file>', 'gate config (default gate.yaml)')
     .option('--stack-config <file>', "the stack's config file (default toolkit.config.yaml / .json)")
     .option('--project <name>', 'project name (default toolkit)')
@@ -209,6 +211,10 @@ export function buildCli(io: CommandIO = defaultIO(), commands: Commands = COMMA
     .option('--baseline-run <id>', 'a recorded run to use as the baseline')
     .option('--run <id>', 'judge this recorded run instead of measuring')
     .option('--target <url>', 'load this loopback URL instead of the stack')
+    .option('--baseline-image <tag>', 'A/B: run this local image as the baseline side (overrides regression.compare)')
+    .option('--candidate-image <tag>', 'A/B: run this local image as the candidate side')
+    .option('--baseline-commit <ref>', 'A/B: build this git commit and run it as the baseline side')
+    .option('--candidate-commit <ref>', 'A/B: build this git commit and run it as the candidate side')
     .option('--markdown <file>', 'also write the verdict as Markdown (and append to $GITHUB_STEP_SUMMARY when set)')
     .option('--junit <file>', 'also write JUnit XML, one test case per check')
     .option('--results-dir <dir>', 'where run directories are (default results)')

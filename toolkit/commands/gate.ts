@@ -12,7 +12,7 @@ import {
   provenanceOf,
   readRecordedRun,
 } from '../baseline/index.ts';
-import { GateFailedError, UsageError } from '../errors.ts';
+import { GateFailedError, RuntimeError, UsageError } from '../errors.ts';
 import type { GateConfig } from '../gate/config.ts';
 import {
   checkBaselineCovers,
@@ -24,6 +24,9 @@ import {
   renderGateTerminal,
   runGate,
 } from '../gate/index.ts';
+import { type SideFlags, sidesFromFlags } from '../gate/side-spec.ts';
+import { type SideLauncher, sideLauncher } from '../gate/sides.ts';
+import { planSides } from '../gate/sides-preflight.ts';
 import { DEFAULT_POLICY } from '../gate/verdict.ts';
 import { runLoadtest, validateOptions } from '../load/index.ts';
 import { findK6, k6Version } from '../load/k6.ts';
@@ -34,7 +37,7 @@ import { liveSweepDeps } from '../sweep/live.ts';
 import type { SweepDeps, SweepResult } from '../sweep/types.ts';
 import { type CommandIO, printJson, type SpecOptions, specFromOptions } from './io.ts';
 
-export interface GateFlags {
+export interface GateFlags extends SideFlags {
   /** The gate config (default gate.yaml); the stack's own config file is --stack-config. */
   config?: string;
   stackConfig?: string;
@@ -68,6 +71,10 @@ export async function gateCommand(
     junit,
     json,
     resultsDir,
+    baselineImage,
+    candidateImage,
+    baselineCommit,
+    candidateCommit,
     ...specOpts
   } = opts;
   if (baselineFile !== undefined && baselineRun !== undefined) {
@@ -85,6 +92,13 @@ export async function gateCommand(
     config.run.target = target;
   }
   const withBaseline = baselineFile !== undefined || baselineRun !== undefined;
+  applySideFlags(config, { baselineImage, candidateImage, baselineCommit, candidateCommit }, withBaseline);
+  if (run !== undefined && config.regression?.compare) {
+    throw new UsageError(
+      `--run judges a recorded run, but ${config.file} compares two live sides (regression.compare)`,
+      'leave out --run, or use a stored baseline',
+    );
+  }
   // A baseline on the command line asks for a regression check even when the config has none.
   if (withBaseline && !config.regression) config.regression = defaultRegression();
   const spec = await specFromOptions({ ...specOpts, config: stackConfig }, io);
@@ -109,8 +123,15 @@ export async function gateCommand(
     warnings.push(...compat.warnings);
   }
 
+  // Last of the checks: images in the engine, commits in the repo, the stack up. Nothing was built or started yet.
+  const compare = config.regression?.compare;
+  const plan = compare ? await planSides({ compare, named: spec, env: io.env, docker: io.docker }) : null;
+  const sides = plan ? sideLauncher(plan, { progress: io.progress, tmpDir: io.env.TMPDIR }) : undefined;
+
   const deps = recorded ? null : config.run.target ? targetDeps(io) : await makeDeps(spec, io);
-  const report = await runGate({ config, baseline, recorded, load, resultsDir: results, warnings }, deps, io.progress);
+  const report = await withSideCleanup(sides, () =>
+    runGate({ config, baseline, recorded, load, resultsDir: results, warnings, sides }, deps, io.progress),
+  );
   await writeOutputs(report, { markdown, junit, results }, io);
   if (json) printJson(io, report);
   else io.out(renderGateTerminal(report));
@@ -122,6 +143,41 @@ export async function gateCommand(
     );
   }
   return report;
+}
+
+/** --baseline-image … replace a side of regression.compare (a regression check is added when the config has none). */
+function applySideFlags(config: GateConfig, flags: SideFlags, withBaseline: boolean): void {
+  const sides = sidesFromFlags(flags, config.regression?.compare, config.file);
+  if (!sides) return;
+  if (withBaseline) {
+    throw new UsageError(
+      'a stored baseline (--baseline / --baseline-run) and compare sides on the command line: give one kind of baseline',
+    );
+  }
+  config.regression ??= defaultRegression();
+  config.regression.compare = { ...sides, mode: config.regression.compare?.mode ?? 'simultaneous' };
+}
+
+/** Ctrl-C (or SIGTERM) while sides run: remove their containers at once; the gate then fails on its own. */
+async function withSideCleanup<T>(sides: SideLauncher | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!sides) return fn();
+  let interrupted: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    void sides.abort().catch(() => undefined);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await fn();
+  } catch (err) {
+    if (!interrupted) throw err;
+    await sides.abort();
+    throw new RuntimeError(`interrupted (${interrupted}): the gate-side containers were removed`, undefined, err);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }
 
 function defaultRegression(): NonNullable<GateConfig['regression']> {

@@ -2,13 +2,13 @@
 // problem reported at once as `gate.yaml:12:5 thresholds[1]: reason`, so one edit fixes them all.
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
-import schema from '../../gate.schema.json' with { type: 'json' };
 import { UsageError } from '../errors.ts';
 import { validateOptions } from '../load/validate.ts';
 import { parseDurationSec, validateCounts } from '../sweep/validate.ts';
+import { keyNode, type Path, schemaErrors, validateSchema } from './config-schema.ts';
 import { type AbsoluteThreshold, parseGateThreshold, parseScalingRule, type ScalingRule } from './rules.ts';
+import { type CompareSide, parseSide, SIDE_ROLES } from './side-spec.ts';
 import { DEFAULT_POLICY, type RegressionPolicy } from './verdict.ts';
 
 export type CompareMode = 'interleaved' | 'simultaneous';
@@ -40,8 +40,11 @@ export interface RegressionConfig {
   confirm?: boolean;
   inconclusive: 'warn' | 'fail';
   baseline?: string;
-  /** Two live loopback targets: measured alternately (interleaved) or both at once (simultaneous, paired). */
-  compare?: { baseline: string; candidate: string; mode: CompareMode };
+  /**
+   * Two sides measured alternately (interleaved) or both at once (simultaneous, paired): live loopback URLs, or
+   * images / commits that the gate runs as containers on the stack's network (toolkit/gate/sides.ts).
+   */
+  compare?: { baseline: CompareSide; candidate: CompareSide; mode: CompareMode };
 }
 
 export interface GateConfig {
@@ -61,10 +64,6 @@ export interface GateProblem {
 
 export const RUN_DEFAULTS = { scenario: 'predict', batch: 1, duration: '10s', warmup: '3s', replicas: [1], repeat: 3 };
 
-const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
-const validateSchema = ajv.compile(schema);
-
-type Path = Array<string | number>;
 const fmtPath = (path: Path) =>
   path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(top level)';
 
@@ -126,40 +125,13 @@ export function parseGateConfig(text: string, file: string): { config?: GateConf
   return problems.length > 0 ? { problems } : { config, problems };
 }
 
-/** One line per path; anyOf alternatives are summed up instead of listed. */
-function schemaErrors(errors: ErrorObject[]): Array<{ path: Path; message: string; unknownKey?: boolean }> {
-  const out = new Map<string, { path: Path; message: string; unknownKey?: boolean }>();
-  for (const e of errors) {
-    const path: Path = e.instancePath
-      .split('/')
-      .slice(1)
-      .map((p) => (/^\d+$/.test(p) ? Number(p) : p.replaceAll('~1', '/').replaceAll('~0', '~')));
-    let message = e.message ?? 'is invalid';
-    if (e.keyword === 'additionalProperties') {
-      path.push(String(e.params.additionalProperty));
-      message = 'unknown setting';
-    } else if (e.keyword === 'enum') message = `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
-    const key = JSON.stringify(path);
-    const prior = out.get(key);
-    if (e.keyword === 'anyOf')
-      out.set(key, { path, message: 'does not match any allowed form (see gate.schema.json)' });
-    else if (!prior) out.set(key, { path, message, unknownKey: e.keyword === 'additionalProperties' });
-  }
-  return [...out.values()];
-}
-
-/** The key node of `name` in a mapping node, so an unknown setting points at its name, not its value. */
-function keyNode(map: unknown, name: string | number): unknown {
-  const items = (map as { items?: Array<{ key?: { value?: unknown } }> } | undefined)?.items ?? [];
-  return items.find((pair) => pair.key?.value === name)?.key ?? map;
-}
-
 interface RawGate {
   run?: Partial<RunConfig>;
   thresholds?: Array<string | { threshold: string; replicas?: number | number[] }>;
   scaling?: string[];
   generator?: 'fail' | 'warn';
-  regression?: Partial<Omit<RegressionConfig, 'policy' | 'window'>> & {
+  regression?: Partial<Omit<RegressionConfig, 'policy' | 'window' | 'compare'>> & {
+    compare?: { baseline?: unknown; candidate?: unknown; mode?: CompareMode };
     window?: string;
     maxRegression?: string | number;
     alpha?: number;
@@ -169,7 +141,9 @@ interface RawGate {
   };
 }
 
-function buildConfig(raw: RawGate, file: string, at: (path: Path, message: string) => void): GateConfig {
+type At = (path: Path, message: string, onKey?: boolean) => void;
+
+function buildConfig(raw: RawGate, file: string, at: At): GateConfig {
   const run: RunConfig = { ...RUN_DEFAULTS, ...raw.run };
   const tryIt = (path: Path, fn: () => void) => {
     try {
@@ -213,7 +187,7 @@ function buildConfig(raw: RawGate, file: string, at: (path: Path, message: strin
     thresholds,
     scaling,
     generator: raw.generator ?? 'fail',
-    regression: regression(raw, run, tryIt),
+    regression: regression(raw, run, tryIt, at),
   };
 }
 
@@ -229,6 +203,7 @@ function regression(
   raw: RawGate,
   run: RunConfig,
   tryIt: (path: Path, fn: () => void) => void,
+  at: At,
 ): RegressionConfig | null {
   const r = raw.regression;
   if (!r) return null;
@@ -243,9 +218,13 @@ function regression(
   }
   if (r.duration !== undefined)
     tryIt(['regression', 'duration'], () => checkLoad({ ...run, duration: r.duration! }, 'http://127.0.0.1:8000'));
-  for (const side of ['baseline', 'candidate'] as const) {
-    const url = r.compare?.[side];
-    if (url !== undefined) tryIt(['regression', 'compare', side], () => checkLoad(run, url));
+  const sides: Partial<Record<(typeof SIDE_ROLES)[number], CompareSide>> = {};
+  for (const role of SIDE_ROLES) {
+    if (r.compare?.[role] === undefined) continue;
+    const path = ['regression', 'compare', role];
+    const side = parseSide(r.compare[role], (p, message, onKey) => at([...path, ...p], message, onKey));
+    if (side?.kind === 'url') tryIt(path, () => checkLoad(run, side.url));
+    if (side) sides[role] = side;
   }
   let windowSec: number | undefined;
   if (r.window !== undefined) {
@@ -281,7 +260,10 @@ function regression(
     confirm: r.confirm,
     inconclusive: r.inconclusive ?? 'warn',
     baseline: r.baseline,
-    compare: r.compare ? { ...r.compare, mode: r.compare.mode ?? 'simultaneous' } : undefined,
+    compare:
+      r.compare && sides.baseline && sides.candidate
+        ? { baseline: sides.baseline, candidate: sides.candidate, mode: r.compare.mode ?? 'simultaneous' }
+        : undefined,
   };
 }
 

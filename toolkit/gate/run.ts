@@ -10,6 +10,8 @@ import type { SweepDeps, SweepResult } from '../sweep/types.ts';
 import { type GateCheck, generatorChecks, scalingChecks, thresholdChecks } from './checks.ts';
 import type { GateConfig } from './config.ts';
 import { type RegressionOutcome, runRegression, sampleValue } from './regression.ts';
+import type { CompareSide } from './side-spec.ts';
+import { describeLive, type LiveSide, type SideLauncher } from './sides.ts';
 
 export interface GateReport {
   version: 1;
@@ -21,6 +23,8 @@ export interface GateReport {
   exitCode: 0 | 99;
   checks: GateCheck[];
   regression: RegressionOutcome | null;
+  /** The A/B sides as measured (regression.compare): URL, and for image/commit sides the image, SHA and env. */
+  sides?: { baseline: LiveSide; candidate: LiveSide };
   warnings: string[];
   load: SweepResult['load'];
   levels: Array<{
@@ -44,6 +48,13 @@ export interface GateInputs {
   resultsDir: string;
   /** Compatibility warnings found while validating. */
   warnings?: string[];
+  /** Runs the image/commit sides of regression.compare, right before the A/B and removed right after it. */
+  sides?: SideLauncher;
+}
+
+function urlSide(side: CompareSide): LiveSide {
+  if (side.kind !== 'url') throw new RangeError(`a ${side.kind} side needs a side launcher (GateInputs.sides)`);
+  return { role: 'baseline', kind: 'url', url: side.url };
 }
 
 /** The replica count a stored-baseline regression compares: configured, else the last measured. */
@@ -97,17 +108,31 @@ export async function runGate(
   const warnings = [...(inputs.warnings ?? [])];
 
   let regression: RegressionOutcome | null = null;
+  let sides: GateReport['sides'];
   const rc = config.regression;
   if (rc) {
     const load: LoadtestOptions = { ...inputs.load, duration: rc.duration ?? inputs.load.duration };
     if (rc.compare) {
       if (!deps)
         throw new UsageError('an A/B regression (regression.compare) measures live; it cannot read a recorded run');
-      progress.step(`regression: ${rc.compare.baseline} vs ${rc.compare.candidate}, interleaved`);
-      regression = await runRegression(
-        { config: rc, load, urls: rc.compare, warmup: config.run.warmup },
-        { loadtest: deps.loadtest, progress },
-      );
+      const mode = rc.compare.mode;
+      const live = inputs.sides ? await inputs.sides.start() : null;
+      try {
+        sides = live
+          ? { baseline: live.baseline, candidate: live.candidate }
+          : {
+              baseline: urlSide(rc.compare.baseline),
+              candidate: { ...urlSide(rc.compare.candidate), role: 'candidate' },
+            };
+        progress.step(`regression: ${describeLive(sides.baseline)} vs ${describeLive(sides.candidate)}, ${mode}`);
+        const urls = { baseline: sides.baseline.url, candidate: sides.candidate.url, mode };
+        regression = await runRegression(
+          { config: rc, load, urls, warmup: config.run.warmup },
+          { loadtest: deps.loadtest, progress },
+        );
+      } finally {
+        await live?.close();
+      }
     } else {
       if (!inputs.baseline)
         throw new UsageError('the regression check needs a baseline', 'pass --baseline <file> or --baseline-run <id>');
@@ -135,8 +160,14 @@ export async function runGate(
         : rc.metric === 'rps-per-cpu'
           ? 'requests per CPU-second'
           : `${rc.metric} latency`;
+    // Image and commit sides are named in the check itself, so every output (terminal, Markdown, JUnit) says what
+    // was compared.
+    const named =
+      sides && (sides.baseline.kind !== 'url' || sides.candidate.kind !== 'url')
+        ? `: ${describeLive(sides.baseline)} vs ${describeLive(sides.candidate)}`
+        : '';
     checks.push({
-      name: `no ${word} regression${regression.replicas ? ` at ${regression.replicas} replica(s)` : ''} (${regression.mode})`,
+      name: `no ${word} regression${regression.replicas ? ` at ${regression.replicas} replica(s)` : ''} (${regression.mode})${named}`,
       kind: 'regression',
       status: j.verdict,
       expected: `change within ${rc.policy.better === 'higher' ? '−' : '+'}${(rc.policy.maxRegression * 100).toFixed(1)}%`,
@@ -168,6 +199,7 @@ export async function runGate(
     exitCode,
     checks,
     regression,
+    ...(sides ? { sides } : {}),
     warnings,
     load: sweep.load,
     levels: sweep.levels.map((l) => ({
