@@ -25,14 +25,21 @@ export interface TunedKnob<S> {
 /** First guess: each instance costs 1/(1 − r) as much. */
 export const slowdownPctFor = (r: number) => (100 * r) / (100 - r);
 
-/** Warm-up in the comparisons' setting: the JIT, and the knob's own calibration (2 s, then 8 windows of 250 ms). */
+/**
+ * A fresh process's warm-up: the JIT takes ~20 s of load to reach its steady cost, and the knob calibrates after 20 s
+ * of load over the next 10 s (services/inference/slowdown.ts), so both sides are measured steady.
+ */
+export const FIRST_WARMUP = '35s';
+
+/** Warm-up in the comparisons' setting (both loaded side by side); `duration` 7 s for processes already warm. */
 export async function warmPair<S extends { url: string }>(
   a: S,
   b: S,
   load: LoadtestOptions,
   loadtest: KnobDeps<S>['loadtest'],
+  duration = '7s',
 ): Promise<void> {
-  await Promise.all([a, b].map((x) => loadtest({ ...load, duration: '7s', baseUrl: x.url })));
+  await Promise.all([a, b].map((x) => loadtest({ ...load, duration, baseUrl: x.url })));
 }
 
 /**
@@ -53,6 +60,8 @@ export async function tuneKnob<S extends { url: string }>(
   let pct = slowdownPctFor(r);
   for (let attempt = 1; ; attempt++) {
     const list = await deps.start(pct, 2);
+    for (const [i, svc] of list.entries())
+      await warmPair(plain[i % plain.length], svc, load, deps.loadtest, FIRST_WARMUP);
     const ratios: number[] = [];
     // Against every unslowed process: the comparisons draw their baselines from all of them, and two fresh
     // processes of one build differ by several percent on their own.

@@ -6,7 +6,7 @@
 // to both sides); --mode interleaved --metric rps --window 0 gives the classic A B B A short runs of raw req/s.
 //
 //   npx tsx bench/gate.ts [--comparisons 20] [--regressions 0,10,25] [--samples 5] [--window 1] [--duration 2s]
-//                         [--users 4] [--batch 500] [--max-regression 5%] [--max-rounds 2]
+//                         [--users 4] [--batch 500] [--max-regression 5%] [--max-rounds 3]
 //                         [--mode simultaneous|interleaved] [--metric rps-per-cpu|rps] [--no-tune] [--json]
 //
 // Each injected regression r is a measured fact, not a knob value: SLOWDOWN_PCT starts at 100·r/(100−r) and is tuned
@@ -38,7 +38,7 @@ import { bundleServices } from '../toolkit/images/bundle.ts';
 import { runLoadtest } from '../toolkit/load/index.ts';
 import type { LoadtestOptions } from '../toolkit/load/types.ts';
 import { silentProgress } from '../toolkit/progress.ts';
-import { slowdownPctFor, type TunedKnob, tuneKnob, warmPair } from './gate-knob.ts';
+import { FIRST_WARMUP, slowdownPctFor, type TunedKnob, tuneKnob, warmPair } from './gate-knob.ts';
 
 const { values: args } = parseArgs({
   allowNegative: true,
@@ -50,7 +50,8 @@ const { values: args } = parseArgs({
     users: { type: 'string', default: '4' },
     batch: { type: 'string', default: '500' },
     'max-regression': { type: 'string', default: '5%' },
-    'max-rounds': { type: 'string', default: '2' },
+    // The gate's own default (toolkit/gate/config.ts).
+    'max-rounds': { type: 'string', default: '3' },
     mode: { type: 'string', default: 'simultaneous' },
     metric: { type: 'string', default: 'rps-per-cpu' },
     window: { type: 'string', default: '1' },
@@ -160,9 +161,9 @@ async function main(): Promise<void> {
       };
       const loadtest = (o: LoadtestOptions) => runLoadtest(o, { progress: silentProgress, cwd: work });
       // JIT warm-up, in the comparisons' setting (simultaneous: side by side).
-      if (MODE === 'simultaneous') await warmPair(plain[0], plain[1], load, loadtest);
+      if (MODE === 'simultaneous') await warmPair(plain[0], plain[1], load, loadtest, FIRST_WARMUP);
       for (const x of plain.slice(MODE === 'simultaneous' ? 2 : 0))
-        await loadtest({ ...load, duration: '7s', baseUrl: x.url });
+        await loadtest({ ...load, duration: FIRST_WARMUP, baseUrl: x.url });
       const slowed = new Map<number, TunedKnob<Service>>();
       const stopAll = async (list: Service[]) => {
         for (const x of list) await stop(x);
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
           return await tuneKnob(r, plain, load, { start, stop: stopAll, loadtest, log });
         } else {
           const list = await start(slowdownPctFor(r), 2);
-          for (const [i, x] of list.entries()) await warmPair(plain[i], x, load, loadtest);
+          for (const [i, x] of list.entries()) await warmPair(plain[i], x, load, loadtest, FIRST_WARMUP);
           return { services: list, slowdownPct: slowdownPctFor(r), change: Number.NaN };
         }
       };

@@ -7,7 +7,6 @@
 //   npx tsx bench/lb.ts [--switches 12] [--concurrency 16] [--json]
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

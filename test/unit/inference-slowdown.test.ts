@@ -88,6 +88,28 @@ describe('CpuCostMeter', () => {
     expect(meter.perInstanceMs).toBeCloseTo(1);
   });
 
+  it('counts only time under load as warm-up: an idle pause does not warm the JIT', () => {
+    const t = { now: 0, cpu: 0 };
+    const meter = new CpuCostMeter(
+      { windowMs: 100, minRequests: 1, calibrationWindows: 2, warmupMs: 500 },
+      () => t.now,
+      () => t.cpu,
+    );
+    const window = (realMs: number) => {
+      t.now += 100;
+      t.cpu += realMs;
+      meter.record(10, 0);
+    };
+    meter.record(0, 0);
+    for (let i = 0; i < 3; i++) window(30); // 300 ms of load at 3 ms per instance
+    t.now += 60_000; // a minute idle
+    meter.record(10, 0); // the window across the pause: dropped, and not load
+    for (let i = 0; i < 2; i++) window(30); // 500 ms of load in all: still warming up
+    expect(meter.perInstanceMs).toBeUndefined();
+    for (let i = 0; i < 2; i++) window(10);
+    expect(meter.perInstanceMs).toBeCloseTo(1);
+  });
+
   it('drops a window that stayed open across a pause: it holds the idle CPU', () => {
     const { t, meter, window } = fakeMeter();
     meter.record(0, 0);
