@@ -6,17 +6,17 @@
 // Usage: npx tsx bench/scale.ts [--events 20] [--rate R] [--settle 3]. Ends with `down` (also on failure).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../test/helpers/net.ts';
-import { executedTwice, readAccessLog } from '../toolkit/chaos/access-log.ts';
+import { type AccessRecord, executedTwice, readAccessLog } from '../toolkit/chaos/access-log.ts';
 import { killReplica } from '../toolkit/chaos/kill.ts';
 import { spawnLoadLoop } from '../toolkit/chaos/load-child.ts';
 import { failed, type RequestRecord, runLoadLoop } from '../toolkit/chaos/load-loop.ts';
 import { connectDocker } from '../toolkit/docker.ts';
 import { down, type EngineEvent, status, up } from '../toolkit/engine/index.ts';
+import { ipOnNetwork, listProjectContainers } from '../toolkit/engine/query.ts';
 import { ensureImages } from '../toolkit/images/index.ts';
 import { stackPaths } from '../toolkit/paths.ts';
 import { silentProgress } from '../toolkit/progress.ts';
@@ -82,6 +82,7 @@ try {
   const load = spawnLoadLoop({ baseUrl: url, rate, durationMs: 30 * 60_000, maxInflight: 512 });
   let killAt = 0;
   let kill: Awaited<ReturnType<typeof killReplica>> | undefined;
+  let victimAddress = '';
   let backAt = 0;
   try {
     await sleep(SETTLE_MS + 2000);
@@ -95,6 +96,8 @@ try {
     // kill -9 of one replica under the same load, at 3 replicas.
     await scaleTo(3);
     await sleep(SETTLE_MS);
+    const victim = (await listProjectContainers(docker, project, 'inference')).find((c) => c.number === 2 && !c.oneoff);
+    if (victim) victimAddress = `${ipOnNetwork(await docker.getContainer(victim.id).inspect(), project)}:8000`;
     kill = await killReplica(docker, project, { replica: 2 }, 'SIGKILL');
     killAt = Date.parse(kill.at);
     log(`kill -9 ${kill.container} with ${kill.inflight ?? '?'} prediction(s) in flight`);
@@ -110,7 +113,16 @@ try {
   }
   const { records, dropped } = await load.result;
   const accessLog = await readAccessLog(docker, project);
-  report(records, dropped, windows, events, { capacity, rate, killAt, kill, backAt, twice: executedTwice(accessLog) });
+  report(records, dropped, windows, events, {
+    capacity,
+    rate,
+    killAt,
+    kill,
+    backAt,
+    twice: executedTwice(accessLog),
+    accessLog,
+    victimAddress,
+  });
 } finally {
   log('down');
   await down(docker, project, { volumes: true });
@@ -126,9 +138,11 @@ function report(
     capacity: number;
     rate: number;
     killAt: number;
-    kill?: { container: string; inflight: number | null };
+    kill?: { container: string; inflight: number | null; goneAt?: string };
     backAt: number;
     twice: string[];
+    accessLog: AccessRecord[];
+    victimAddress: string;
   },
 ) {
   const scalePart = records.filter((r) => !k.killAt || r.t < k.killAt - SETTLE_MS / 2);
@@ -147,6 +161,15 @@ function report(
   const killFailures = killPart.filter(failed);
   const inflightAtKill = killPart.filter((r) => r.t <= k.killAt && r.t + r.ms >= k.killAt && r.replica !== '').length;
   const lastFailureEnd = Math.max(k.killAt, ...killFailures.map((r) => r.t + r.ms));
+  // The balancer's view of the victim: requests nginx had handed to it (its address among the upstreams tried) that
+  // were still open at the signal, or that it handed over between the signal and the moment the process was gone —
+  // until then the victim's kernel sockets still took them. (Start: nginx's end stamp minus $request_time.)
+  const goneAt = k.kill?.goneAt ? Date.parse(k.kill.goneAt) : k.killAt;
+  const onVictim = k.accessLog.filter((a) => k.victimAddress && a.upstreams.includes(k.victimAddress));
+  const start = (a: AccessRecord) => a.time - a.request_time * 1000;
+  const openAtSignal = onVictim.filter((a) => start(a) <= k.killAt && a.time >= k.killAt);
+  const handedBeforeGone = onVictim.filter((a) => start(a) > k.killAt && start(a) <= goneAt);
+  const byId = new Map(k.accessLog.map((a) => [a.request_id, a]));
   const victimBack = records.find((r) => k.kill && r.replica === k.kill.container && r.t > k.killAt);
   const line = (name: string, value: string) => console.log(`${name.padEnd(58)} ${value}`);
   console.log(
@@ -176,6 +199,16 @@ function report(
     'p99 latency during scale events / steady state, ms',
     `${f1(p99d)} / ${f1(p99s)}  (ratio ${(p99d / p99s).toFixed(2)}×)`,
   );
+  // Per event: which kind of change (up or down, by how many) the tail comes from.
+  const perEvent = windows.map((w, i) => {
+    const from = i === 0 ? 1 : windows[i - 1].target;
+    const p99 = pct(
+      during.filter((r) => r.t >= w.from && r.t <= w.to).map((r) => r.ms),
+      99,
+    );
+    return `${from}→${w.target} ${f1(p99)}`;
+  });
+  line('p99 per event, ms', perEvent.join(', '));
   line(
     'scale event duration, s (p50 / max)',
     `${f1(
@@ -194,7 +227,21 @@ function report(
       'kill -9: predictions in flight on the victim (gauge) / all requests in flight (client)',
       `${k.kill.inflight ?? '?'} / ${inflightAtKill}`,
     );
+    line('kill -9: signal → process gone (sockets closed), ms', k.kill.goneAt ? f1(goneAt - k.killAt) : 'unknown');
+    line(
+      'kill -9: on the victim, nginx view: open at the signal / handed to it before gone',
+      `${openAtSignal.length} / ${handedBeforeGone.length}`,
+    );
     line('kill -9: failures sent after the kill', String(killFailures.filter((r) => r.t > k.killAt).length));
+    for (const r of killFailures) {
+      const a = byId.get(r.id);
+      line(
+        `  failure ${r.method} sent ${f1(r.t - k.killAt)} ms after the signal`,
+        a
+          ? `nginx ${a.status}, tried ${a.upstreams.join(', ')} (${a.upstreamStatuses.join(', ')})`
+          : 'not in nginx log',
+      );
+    }
     line('kill -9: error rate back to 0 after, ms', f1(lastFailureEnd - k.killAt));
     line('requests executed twice (nginx access log)', String(k.twice.length));
     line(

@@ -29,9 +29,12 @@ describe('toolkit chaos', () => {
       await sleep(3000);
       const res = await stack.cli(['chaos', 'kill', '--replica', '2', '--signal', 'KILL', '--json']).done;
       expect(res.code, res.stderr).toBe(0);
-      const kill = JSON.parse(res.stdout) as { container: string; signal: string; at: string };
+      const kill = JSON.parse(res.stdout) as { container: string; signal: string; at: string; goneAt?: string };
       expect(kill).toMatchObject({ container: victim, signal: 'SIGKILL' });
       killAt = Date.parse(kill.at);
+      // When its process was gone (sockets closed): stamped after the signal, by the same host clock.
+      expect(kill.goneAt).toBeDefined();
+      expect(Date.parse(kill.goneAt!)).toBeGreaterThanOrEqual(killAt);
       // Back in rotation: restarted by its policy, ready, and answering through nginx again (bounded wait).
       const deadline = Date.now() + 90_000;
       let back = false;

@@ -1,11 +1,13 @@
 // `toolkit scale` against the real engine, nginx and a bounded open-model load: no failed request through a
 // scale-up and a scale-down, bad input changes nothing, a concurrent scale is refused while the lock is held, and a
-// scale killed midway (SIGKILL once its new replica exists) converges on the next run.
+// scale killed midway (SIGKILL once its new replica exists, still at its start-up CPU weight) converges on the next
+// run, at the serving weight.
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnLoadLoop } from '../../toolkit/chaos/load-child.ts';
 import { failed } from '../../toolkit/chaos/load-loop.ts';
 import { status } from '../../toolkit/engine/index.ts';
+import { STARTUP_CPU_SHARES } from '../../toolkit/engine/replicas.ts';
 import { demuxBuffer, listProjectContainers } from '../../toolkit/engine/query.ts';
 import { waitTrafficReaches } from '../../toolkit/engine/traffic.ts';
 import { stackPaths } from '../../toolkit/paths.ts';
@@ -23,6 +25,13 @@ afterAll(async () => {
 
 async function containerIds(): Promise<string[]> {
   return (await listProjectContainers(stack.docker, stack.project)).map((c) => c.id).sort();
+}
+
+/** Replica n's cgroup CPU weight (Docker reports 0 for the default, 1024). */
+async function cpuShares(n: number): Promise<number> {
+  const c = (await listProjectContainers(stack.docker, stack.project, 'inference')).find((x) => x.number === n);
+  const shares = (await stack.docker.getContainer(c!.id).inspect()).HostConfig.CpuShares ?? 0;
+  return shares === 0 ? 1024 : shares;
 }
 
 /** nginx's error log (stderr) since `sinceSec`, to explain a failure. */
@@ -111,11 +120,15 @@ describe('toolkit scale', () => {
     interrupted.kill('SIGKILL');
     const killed = await interrupted.done;
     expect(killed.signal).toBe('SIGKILL');
+    // Killed before replica 3 was ready (model load takes seconds): it still has its start-up CPU weight.
+    expect(await cpuShares(3)).toBe(STARTUP_CPU_SHARES);
 
     // The dead holder's lock is taken over; the half-made replica 3 is adopted (or replaced) and joins nginx.
     const rerun = await stack.cli(['scale', '3']).done;
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(await stack.inferenceNumbers()).toEqual([1, 2, 3]);
+    // Ready replicas serve at the full weight, the adopted one included.
+    for (const n of [1, 2, 3]) expect(await cpuShares(n)).toBe(1024);
     const st = await status(stack.docker, stack.project, stackPaths(stack.spec));
     expect(st.replicas.every((r) => r.ready && r.inRotation)).toBe(true);
     const names = [1, 2, 3].map((n) => `${stack.project}-inference-${n}`);

@@ -91,4 +91,10 @@ describe('access log', () => {
     expect(log[0].upstreams).toEqual(['10.0.0.2:8000', '10.0.0.3:8000']);
     expect(executedTwice(log).sort()).toEqual(['b', 'd']);
   });
+
+  it('times a request to the millisecond from $msec, to whole seconds without it', () => {
+    const withMsec = parseAccessLine(line({ msec: 1767225600.123, request_id: 'm' }));
+    expect(withMsec?.time).toBe(Date.parse('2026-01-01T00:00:00.123Z'));
+    expect(parseAccessLine(line({ request_id: 'n' }))?.time).toBe(Date.parse('2026-01-01T00:00:00Z'));
+  });
 });

@@ -4,7 +4,7 @@ import type { DockerClient } from '../docker.ts';
 import { demuxBuffer, listProjectContainers } from '../engine/query.ts';
 
 export interface AccessRecord {
-  /** Epoch ms the request finished (nginx's $time_iso8601 has whole seconds; use request_time for more). */
+  /** Epoch ms the request finished: $msec (ms precision); $time_iso8601 (whole seconds) in older logs. */
   time: number;
   request_id: string;
   method: string;
@@ -30,7 +30,7 @@ export function parseAccessLine(line: string): AccessRecord | null {
   try {
     const j = JSON.parse(line) as Record<string, unknown>;
     return {
-      time: Date.parse(String(j.time)),
+      time: typeof j.msec === 'number' ? Math.round(j.msec * 1000) : Date.parse(String(j.time)),
       request_id: String(j.request_id ?? ''),
       method: String(j.method ?? ''),
       uri: String(j.uri ?? ''),

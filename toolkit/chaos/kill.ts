@@ -1,6 +1,7 @@
 // `chaos kill`: the replica's main process gets a signal the way a crash or the OOM killer would deliver it — from
 // the host, to its PID — so Docker's restart policy treats it as a failure and restarts it. (Docker's own kill API
 // marks the container as stopped by hand, which switches the restart policy off: not a crash.)
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { DockerClient } from '../docker.ts';
 import { inflightOf } from '../engine/drain.ts';
@@ -18,6 +19,11 @@ export interface KillResult {
   /** Predictions the replica was computing just before the signal (null when it did not answer). */
   inflight: number | null;
   at: string;
+  /**
+   * When the process was gone (a zombie or reaped; its sockets closed), for a signal that ends it: until then its
+   * kernel sockets still take requests nginx writes to them. Undefined when it outlived 2 s (a handled signal).
+   */
+  goneAt?: string;
 }
 
 /** `KILL`, `SIGKILL` or `9` → `SIGKILL`. */
@@ -55,5 +61,30 @@ export async function killReplica(
       err,
     );
   }
-  return { replica: c.number, container: c.name, signal, pid, inflight, at: new Date().toISOString() };
+  const at = new Date().toISOString();
+  const gone = signal === 'SIGKILL' ? waitGone(pid, 2_000) : undefined;
+  return { replica: c.number, container: c.name, signal, pid, inflight, at, goneAt: gone?.toISOString() };
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Polls /proc/<pid>/stat every 0.1 ms until the process is a zombie (Z, X) or gone: exit closes its files, sockets
+ * included, before it turns into a zombie. Synchronous on purpose, for a precise stamp; bounded by `timeoutMs`.
+ */
+function waitGone(pid: number, timeoutMs: number): Date | undefined {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    let state: string | undefined;
+    try {
+      // "pid (comm) S …": the state is the first field after the last ')'.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    } catch {
+      return new Date();
+    }
+    if (state === 'Z' || state === 'X') return new Date();
+    Atomics.wait(pause, 0, 0, 0.1);
+  }
+  return undefined;
 }

@@ -14,6 +14,15 @@ import { type Ensured, ensureContainer, isCurrent, type Run } from './service.ts
 import { waitTrafficReaches } from './traffic.ts';
 import { containerFailure, httpOk, sleep, waitReady } from './wait.ts';
 
+/**
+ * A replica starting up (Node's boot, the JIT, the model's download and parse: about a CPU-second) gets an eighth of a
+ * running replica's CPU weight until it is ready, so on a busy host the replicas serving traffic and nginx keep the
+ * CPU they need and the scale event does not show in their latency; with idle CPU it starts as fast as before.
+ * Weights are relative only under contention (cgroup cpu.shares; Docker's default is 1024).
+ */
+export const STARTUP_CPU_SHARES = 128;
+const SERVING_CPU_SHARES = 1024;
+
 /** How long a kept replica gets to answer /ready before it is left out of the upstream. */
 const KEPT_READY_MS = 3_000;
 
@@ -38,7 +47,7 @@ export async function convergeInference(run: Run, def: ServiceDef, nginxDef: Ser
     for (const c of staleRunning) {
       const others = inRange.filter((o) => o !== c && o.state === 'running');
       await drainTo(run, def, nginxDef, nginx, others);
-      const fresh = await ensureContainer(run, def, c.number, [c]);
+      const fresh = await ensureContainer(run, def, c.number, [c], { CpuShares: STARTUP_CPU_SHARES });
       inRange[inRange.indexOf(c)] = { ...c, id: fresh.id, state: 'running' };
       ready.set(c.number, await replicaReady(run, def, fresh));
     }
@@ -46,7 +55,9 @@ export async function convergeInference(run: Run, def: ServiceDef, nginxDef: Ser
 
   const after = await listProjectContainers(docker, project, def.name);
   const numbers = Array.from({ length: n }, (_, i) => i + 1).filter((i) => !ready.has(i));
-  const ensured = await Promise.all(numbers.map((i) => ensureContainer(run, def, i, after)));
+  const ensured = await Promise.all(
+    numbers.map((i) => ensureContainer(run, def, i, after, { CpuShares: STARTUP_CPU_SHARES })),
+  );
   for (const e of ensured.filter((x) => !x.created)) {
     const r = await keptReady(run, def, e);
     if (r) ready.set(r.number, r);
@@ -122,6 +133,7 @@ async function replicaReady(run: Run, def: ServiceDef, e: Ensured): Promise<Read
     { project: run.project, port, path: '/ready' },
     { timeoutMs: run.timeouts.readyMs },
   );
+  await serveAtFullWeight(run, e.id, info);
   return { number: e.number, name: e.name, address: `${ipOnNetwork(info, run.project)}:${port}` };
 }
 
@@ -134,11 +146,19 @@ async function keptReady(run: Run, def: ServiceDef, e: Ensured): Promise<ReadyRe
     const ip = ipOnNetwork(info, run.project);
     const address = `${ip}:${port}`;
     if (info.State.Running && ip && (await httpOk(`http://${address}/ready`))) {
+      // A replica whose start was interrupted (the CLI killed before it was ready) still has its start-up weight.
+      await serveAtFullWeight(run, e.id, info);
       return { number: e.number, name: e.name, address };
     }
     if (Date.now() >= deadline) return null;
     await sleep(250);
   }
+}
+
+/** Raises a ready replica from its start-up CPU weight to a serving one (no-op when it already has it). */
+async function serveAtFullWeight(run: Run, id: string, info: { HostConfig?: { CpuShares?: number } }): Promise<void> {
+  if (info.HostConfig?.CpuShares !== STARTUP_CPU_SHARES) return;
+  await run.docker.getContainer(id).update({ CpuShares: SERVING_CPU_SHARES });
 }
 
 async function runningNginx(run: Run, nginxDef: ServiceDef): Promise<ProjectContainer | undefined> {

@@ -1,4 +1,5 @@
 // One service container, converged: kept when it runs with the same config hash, otherwise replaced.
+import type Docker from 'dockerode';
 import type { DockerClient } from '../docker.ts';
 import type { Progress } from '../progress.ts';
 import type { ServiceDef } from '../spec/service-defs.ts';
@@ -46,6 +47,8 @@ export async function ensureContainer(
   def: ServiceDef,
   number: number,
   existing: ProjectContainer[],
+  /** Host settings for a container this call creates (not part of the config hash: a kept one is not replaced). */
+  hostConfig: Docker.HostConfig = {},
 ): Promise<Ensured> {
   const name = containerName(run.project, def.name, number);
   const mine = existing.filter((c) => c.service === def.name && c.number === number && !c.oneoff);
@@ -53,7 +56,8 @@ export async function ensureContainer(
   for (const c of mine) if (c !== keep) await stopAndRemove(run.docker, c.id);
   if (keep) return { id: keep.id, name, service: def.name, number, created: false };
   run.progress.step(`${mine.length ? 'replacing' : 'creating'} ${name}`);
-  const id = await createAndStart(run.docker, createOptions(run, def, number));
+  const options = createOptions(run, def, number);
+  const id = await createAndStart(run.docker, { ...options, HostConfig: { ...options.HostConfig, ...hostConfig } });
   return { id, name, service: def.name, number, created: true };
 }
 
