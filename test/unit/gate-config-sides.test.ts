@@ -80,7 +80,10 @@ describe('regression.compare sides in gate.yaml', () => {
       'gate.yaml:6:15 regression.compare.baseline: expected a loopback URL, {image: <tag>} or {commit: <git ref>}',
       'gate.yaml:8:7 regression.compare.candidate: needs image: <tag> or commit: <git ref>',
     ]);
-    const opt = parseGateConfig(withCompare('    baseline: {commit: --output=x}\n    candidate: {image: a}\n'), 'g.yaml');
+    const opt = parseGateConfig(
+      withCompare('    baseline: {commit: --output=x}\n    candidate: {image: a}\n'),
+      'g.yaml',
+    );
     expect(opt.problems.map((p) => p.message)).toEqual(['a git ref cannot start with "-"']);
   });
 
@@ -117,7 +120,10 @@ describe('sides from the command line', () => {
   it.each([
     [{ baselineImage: 'a:1', baselineCommit: 'HEAD' }, /^--baseline-image and --baseline-commit together/],
     [{ candidateImage: 'a:1', candidateCommit: 'HEAD' }, /^--candidate-image and --candidate-commit together/],
-    [{ candidateImage: 'a:1' }, /^a candidate was given on the command line, but gate\.yaml has no regression\.compare baseline/],
+    [
+      { candidateImage: 'a:1' },
+      /^a candidate was given on the command line, but gate\.yaml has no regression\.compare baseline/,
+    ],
     [{ baselineCommit: '-x' }, /^--baseline-commit "-x" is not a git ref/],
     [{ baselineImage: ' ' }, /^--baseline-image " " is not an image tag/],
   ])('usage error (exit 2): %o', (flags, message) => {
