@@ -15,6 +15,7 @@ import { LABEL, projectFilters, readRotation } from '../../toolkit/engine/index.
 import { SAMPLE_PREDICT_BODY } from '../../toolkit/engine/traffic.ts';
 import { EXIT, GateFailedError, UsageError } from '../../toolkit/errors.ts';
 import { sideLauncher } from '../../toolkit/gate/sides.ts';
+import { imageForCommit } from '../../toolkit/gate/sides-commit.ts';
 import { GATE_SIDE_LABEL } from '../../toolkit/gate/sides-container.ts';
 import { planSides } from '../../toolkit/gate/sides-preflight.ts';
 import { stackPaths } from '../../toolkit/paths.ts';
@@ -205,6 +206,18 @@ describe('toolkit gate with a commit side', () => {
     expect(report.regression?.mode).toBe('interleaved');
     expect(report.regression?.candidate).toHaveLength(3);
     expect(await sideContainers()).toEqual([]);
+    expect(await readdir(tmp)).toEqual([]);
+    // Content-hashed: the same commit again is the same tag, and nothing is built.
+    const again = await imageForCommit({
+      docker: stack.docker,
+      spec: stack.spec,
+      repoRoot: ROOT,
+      sha: side.commit!,
+      progress: io.progress,
+      tmpDir: tmp,
+    });
+    expect(again).toBe(side.image);
+    expect(io.steps.at(-2)).toBe(`${side.image} is up to date`);
     expect(await readdir(tmp)).toEqual([]);
     expect((await git('git', ['-C', ROOT, 'worktree', 'list'])).stdout).toBe(worktreesBefore);
   }, 600_000);

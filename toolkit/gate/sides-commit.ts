@@ -2,7 +2,7 @@
 // by the same code `toolkit up` uses (ensureImages), so the tag is the content hash of what goes in: an unchanged
 // commit reuses its image, and a commit whose services equal the checkout's gets the very tag `up` built.
 import { execFile, spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -32,7 +32,7 @@ export interface CommitBuild {
 
 /** The services image tag built from `sha`. */
 export async function imageForCommit(b: CommitBuild): Promise<string> {
-  const dir = await mkdtemp(join(b.tmpDir ?? tmpdir(), COMMIT_TREE_PREFIX));
+  const dir = await treeDir(b.tmpDir ?? tmpdir(), b.sha, b.progress);
   try {
     const tree = join(dir, 'tree');
     await mkdir(tree);
@@ -43,6 +43,39 @@ export async function imageForCommit(b: CommitBuild): Promise<string> {
     return images.services;
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The bundler writes module paths relative to the working directory into its output (so into the content hash):
+ * the same commit gets the same tag only when built at the same path. So the tree's path is fixed per commit, owned
+ * through a PID file; while another live gate builds the same commit, a private directory (and tag) is used.
+ */
+async function treeDir(parent: string, sha: string, progress: Progress): Promise<string> {
+  const fixed = join(parent, `${COMMIT_TREE_PREFIX}${sha.slice(0, 12)}`);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await mkdir(fixed);
+      await writeFile(join(fixed, '.owner'), String(process.pid));
+      return fixed;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(await readFile(join(fixed, '.owner'), 'utf8').catch(() => ''));
+      if (owner > 0 && owner !== process.pid && alive(owner)) break;
+      // Left by a gate that was killed (or died before writing its PID): ours now.
+      await rm(fixed, { recursive: true, force: true });
+    }
+  }
+  progress.info(`another gate is building commit ${sha.slice(0, 12)}: building in a private directory`);
+  return mkdtemp(join(parent, COMMIT_TREE_PREFIX));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
