@@ -1,7 +1,6 @@
 // Inference lifecycle with real processes: SIGTERM drains in-flight work and exits 0; the grace period
 // bounds a drain; registry or storage missing at start means 503 with a reason, then ready once they appear.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type InferenceHandle, inferenceConfigFromEnv, startInference } from '../../services/inference/index.ts';
 import { startRegistry } from '../../services/registry/index.ts';

@@ -4,7 +4,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +12,8 @@ import type { CommandIO } from '../../toolkit/commands/io.ts';
 import { lbStatsCommand, lbStrategyCommand } from '../../toolkit/commands/lb.ts';
 import { connectDocker, type DockerClient } from '../../toolkit/docker.ts';
 import { down, type UpContext, up } from '../../toolkit/engine/index.ts';
+import { listProjectContainers } from '../../toolkit/engine/query.ts';
+import { nginxState } from '../../toolkit/engine/reload.ts';
 import { savedSpecFile } from '../../toolkit/engine/saved-spec.ts';
 import { SAMPLE_PREDICT_BODY } from '../../toolkit/engine/traffic.ts';
 import { UsageError } from '../../toolkit/errors.ts';
@@ -178,6 +179,24 @@ describe('toolkit lb', () => {
     expect(out).toMatchObject({ strategy: 'weighted', reloaded: true });
     expect((await health()).backends.map((b) => b.weight)).toEqual([1, 3]);
     expect((await spread(40))['2']).toBeGreaterThanOrEqual(24);
+  });
+
+  it("reads nginx's own error lines from its tmpfs log after a byte offset, beside its serving workers", async () => {
+    const nginx = (await listProjectContainers(docker, project, 'nginx')).find((c) => !c.oneoff)!;
+    const before = await nginxState(docker, nginx.id);
+    expect(before.workers.size).toBeGreaterThan(0);
+    // A body over nginx's 16 KiB buffer is spooled to a temp file, which nginx logs at [warn].
+    const body = JSON.stringify({ instances: [], pad: 'x'.repeat(20_000) });
+    const res = await fetch(`${url}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(422);
+    const after = await nginxState(docker, nginx.id, before.logBytes);
+    expect(after.logBytes).toBeGreaterThan(before.logBytes);
+    expect(after.logLines.join('\n')).toMatch(/\[warn\].*a client request body is buffered to a temporary file/);
+    expect(after.workers).toEqual(before.workers);
   });
 
   it('prints per-replica statistics from the access log and /metrics', async () => {
