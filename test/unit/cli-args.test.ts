@@ -90,6 +90,16 @@ const cases: { argv: string[]; command: string; args: unknown[] }[] = [
     args: [{ config: 'ci/gate.yaml', baseline: 'b.json', junit: 'j.xml', json: true }],
   },
   {
+    argv: ['gate', '--baseline-image', 'svc:a', '--candidate-commit', 'HEAD~1'],
+    command: 'gate',
+    args: [{ baselineImage: 'svc:a', candidateCommit: 'HEAD~1' }],
+  },
+  {
+    argv: ['gate', '--baseline-commit', 'main', '--candidate-image', 'svc:b'],
+    command: 'gate',
+    args: [{ baselineCommit: 'main', candidateImage: 'svc:b' }],
+  },
+  {
     argv: ['baseline', 'save', 'run-7', '--output', 'x.json'],
     command: 'baselineSave',
     args: ['run-7', { output: 'x.json' }],

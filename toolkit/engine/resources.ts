@@ -53,7 +53,7 @@ export async function imageId(docker: DockerClient, image: string): Promise<stri
   try {
     return (await docker.getImage(image).inspect()).Id;
   } catch (err) {
-    throw new RuntimeError(`image ${image} is not available`, 'build it with `toolkit build`', err);
+    throw new RuntimeError(`image ${image} is not available`, '`toolkit up` builds the project images', err);
   }
 }
 

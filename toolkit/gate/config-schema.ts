@@ -12,7 +12,7 @@ export const validateSchema = ajv.compile(withSideForms(schema));
 /**
  * A compare side may also be a mapping ({image} / {commit}, with env). parseSide checks every side's shape with a
  * reason per key — better than the schema's anyOf summary, and a schema error would drop the whole regression
- * section from the rule checks. (gate.schema.json still says string: the file is not this module's.)
+ * section from the rule checks. (gate.schema.json lists the three forms for editors.)
  */
 function withSideForms(s: typeof schema): object {
   const copy = structuredClone(s) as unknown as {
