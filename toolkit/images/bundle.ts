@@ -72,6 +72,9 @@ export async function bundleServices(
     const result = await build({
       entryPoints: [entry],
       outdir: outDir,
+      // Paths esbuild writes into the bundle (module comments, the metafile) are relative to this directory; the
+      // process's cwd would make the same sources bundle differently from the CLI, vitest or a commit's temp tree.
+      absWorkingDir: root,
       entryNames: 'services',
       outExtension: { '.js': '.mjs' },
       // Each service's modules (and the AWS SDK, Fastify...) in chunks of their own: `services.mjs inference`
