@@ -8,15 +8,19 @@ import { windowedPairs } from '../toolkit/gate/windows.ts';
 import type { LoadtestOptions, LoadtestResult } from '../toolkit/load/types.ts';
 
 export interface KnobDeps<S extends { url: string }> {
-  /** Starts `n` inference processes with SLOWDOWN_PCT=pct. */
-  start(pct: number, n: number): Promise<S[]>;
+  /** A fresh pool: unslowed processes and two with SLOWDOWN_PCT=pct (none for pct 0), started together and warmed alike. */
+  pool(pct: number): Promise<Pool<S>>;
   stop(list: S[]): Promise<void>;
   loadtest(opts: LoadtestOptions): Promise<LoadtestResult>;
   log(line: string): void;
 }
 
-export interface TunedKnob<S> {
-  services: S[];
+export interface Pool<S> {
+  plain: S[];
+  slowed: S[];
+}
+
+export interface TunedKnob<S> extends Pool<S> {
   slowdownPct: number;
   /** The measured change of requests per CPU-second (−0.1: 10 % fewer). */
   change: number;
@@ -43,43 +47,40 @@ export async function warmPair<S extends { url: string }>(
 }
 
 /**
- * Two slowed processes whose measured regression is within `tolerance` (fraction) of `r` (percent): each is loaded
- * beside every unslowed one of `plain` for `windows` 1 s windows per attempt; at most `attempts` knob values.
+ * A pool whose two slowed processes measure a regression within `tolerance` (fraction) of `r` (percent): each is
+ * loaded beside every unslowed one of its pool for `windows` 1 s windows per attempt; at most `attempts` knob
+ * values. Every attempt starts a whole new pool: a process keeps getting cheaper for minutes (the JIT, the heap's
+ * shape), so slowed processes measured against older unslowed ones showed 14 % at a knob worth 6 %.
  */
 export async function tuneKnob<S extends { url: string }>(
   r: number,
-  plain: S[],
   load: LoadtestOptions,
   deps: KnobDeps<S>,
   opts: { windows?: number; tolerance?: number; attempts?: number } = {},
 ): Promise<TunedKnob<S>> {
   const windows = opts.windows ?? 6;
-  const tolerance = opts.tolerance ?? 0.02;
+  const tolerance = opts.tolerance ?? 0.01;
   const attempts = opts.attempts ?? 4;
   const target = -r / 100;
   let pct = slowdownPctFor(r);
   for (let attempt = 1; ; attempt++) {
-    const list = await deps.start(pct, 2);
-    for (const [i, svc] of list.entries())
-      await warmPair(plain[i % plain.length], svc, load, deps.loadtest, FIRST_WARMUP);
+    const pool = await deps.pool(pct);
     const ratios: number[] = [];
     // Against every unslowed process: the comparisons draw their baselines from all of them, and two fresh
     // processes of one build differ by several percent on their own.
-    for (const [i, svc] of list.entries()) {
-      for (const base of plain) {
+    for (const svc of pool.slowed) {
+      for (const base of pool.plain) {
         await warmPair(base, svc, load, deps.loadtest);
         const w = await windowedPairs({ baseline: base.url, candidate: svc.url }, load, windows, 1000, deps);
         ratios.push(...w.candidate.map((c, j) => c / w.baseline[j]));
       }
-      if (i === 0) deps.log(`regression ${r}%: first slowed process measured against ${plain.length}`);
     }
     const change = median(ratios) - 1;
     deps.log(
       `regression ${r}%: SLOWDOWN_PCT=${pct.toFixed(1)} measured ${(change * 100).toFixed(1)}% over ${ratios.length} windows`,
     );
-    if (Math.abs(change - target) <= tolerance || attempt >= attempts)
-      return { services: list, slowdownPct: pct, change };
-    await deps.stop(list);
+    if (Math.abs(change - target) <= tolerance || attempt >= attempts) return { ...pool, slowdownPct: pct, change };
+    await deps.stop([...pool.plain, ...pool.slowed]);
     // Requests per CPU-second fall as 1/(1 + k·pct): solve k from this attempt, then pct for the target.
     const k = (1 / (1 + change) - 1) / pct;
     pct = k > 0 ? (1 / (1 + target) - 1) / k : pct * 2;

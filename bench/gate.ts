@@ -5,13 +5,15 @@
 // CPU-second read from their /metrics in 1 s windows of one run per round (paired: the machine's noise is common
 // to both sides); --mode interleaved --metric rps --window 0 gives the classic A B B A short runs of raw req/s.
 //
-//   npx tsx bench/gate.ts [--comparisons 20] [--regressions 0,10,25] [--samples 5] [--window 1] [--duration 2s]
+//   npx tsx bench/gate.ts [--comparisons 20] [--regressions 0,10,25] [--samples 8] [--window 1] [--duration 2s]
 //                         [--users 4] [--batch 500] [--max-regression 5%] [--max-rounds 3]
 //                         [--mode simultaneous|interleaved] [--metric rps-per-cpu|rps] [--no-tune] [--json]
 //
 // Each injected regression r is a measured fact, not a knob value: SLOWDOWN_PCT starts at 100·r/(100−r) and is tuned
 // (bench/gate-knob.ts) until two slowed processes, each beside every unslowed one for 6 windows of 1 s, measure r % fewer
-// requests per CPU-second (±2 points); the table shows the knob value used and what it measured. --no-tune
+// requests per CPU-second (±1 point); the table shows the knob value used and what it measured. Every level (and
+// every tuning attempt) runs on a fresh pool of 3 unslowed + 2 slowed processes started together and warmed alike
+// (35 s each): processes of different ages differ by more than the regressions to detect. --no-tune
 // injects 100·r/(100−r) as it is.
 //
 // Default load: 4 VUs of batch 500 per side, so each service, not its k6, is the bottleneck: a service that waits on
@@ -45,7 +47,8 @@ const { values: args } = parseArgs({
   options: {
     comparisons: { type: 'string', default: '20' },
     regressions: { type: 'string', default: '0,10,25' },
-    samples: { type: 'string', default: '5' },
+    // The gate's own default (toolkit/gate/config.ts).
+    samples: { type: 'string', default: '8' },
     duration: { type: 'string', default: '2s' },
     users: { type: 'string', default: '4' },
     batch: { type: 'string', default: '500' },
@@ -149,36 +152,40 @@ async function main(): Promise<void> {
         }
         return list;
       };
-      const plain = await start(0, POOL);
       const load: LoadtestOptions = {
         scenario: 'predict',
         users: Number(args.users),
         duration: String(args.duration),
         batch: Number(args.batch),
         thresholds: [],
-        baseUrl: plain[0].url,
+        baseUrl: '',
         resultsDir: join(work, 'results'),
       };
       const loadtest = (o: LoadtestOptions) => runLoadtest(o, { progress: silentProgress, cwd: work });
-      // JIT warm-up, in the comparisons' setting (simultaneous: side by side).
-      if (MODE === 'simultaneous') await warmPair(plain[0], plain[1], load, loadtest, FIRST_WARMUP);
-      for (const x of plain.slice(MODE === 'simultaneous' ? 2 : 0))
-        await loadtest({ ...load, duration: FIRST_WARMUP, baseUrl: x.url });
-      const slowed = new Map<number, TunedKnob<Service>>();
       const stopAll = async (list: Service[]) => {
         for (const x of list) await stop(x);
       };
-      // Each level is injected right before its comparisons, and its processes retire after them: a process left
-      // idle for minutes (while another level was tuned) came back slower than it was tuned at — the 10 % level
-      // measured −10.7 % when tuned and −26 % in its first comparisons after 4 idle minutes.
-      const inject = async (r: number) => {
-        if (MODE === 'simultaneous' && args.tune) {
-          return await tuneKnob(r, plain, load, { start, stop: stopAll, loadtest, log });
-        } else {
-          const list = await start(slowdownPctFor(r), 2);
-          for (const [i, x] of list.entries()) await warmPair(plain[i], x, load, loadtest, FIRST_WARMUP);
-          return { services: list, slowdownPct: slowdownPctFor(r), change: Number.NaN };
+      // Every level gets a pool of its own — unslowed and slowed processes started together and warmed alike —
+      // and retires it after its comparisons. A process keeps getting cheaper for minutes (the JIT, the heap's
+      // shape): slowed processes 35 s old measured 14 % below unslowed ones 15 min old at a knob worth 6 %, and a
+      // pool left idle while another level ran came back slower than it was tuned at.
+      const pool = async (pct: number) => {
+        const plain = await start(0, POOL);
+        const slowed = pct > 0 ? await start(pct, 2) : [];
+        const all = [...plain, ...slowed];
+        // JIT warm-up and the knob's calibration, side by side as in the comparisons (interleaved: one at a time).
+        for (let i = 0; i < all.length; i += 2) {
+          if (MODE === 'simultaneous' && all[i + 1]) await warmPair(all[i], all[i + 1], load, loadtest, FIRST_WARMUP);
+          else for (const x of all.slice(i, i + 2)) await loadtest({ ...load, duration: FIRST_WARMUP, baseUrl: x.url });
         }
+        return { plain, slowed };
+      };
+      const levelPool = async (r: number): Promise<TunedKnob<Service>> => {
+        if (r > 0 && MODE === 'simultaneous' && args.tune) {
+          return await tuneKnob(r, load, { pool, stop: stopAll, loadtest, log });
+        }
+        const pct = r > 0 ? slowdownPctFor(r) : 0;
+        return { ...(await pool(pct)), slowdownPct: pct, change: Number.NaN };
       };
       const config: RegressionConfig = {
         metric: args.metric === 'rps' ? 'rps' : 'rps-per-cpu',
@@ -197,7 +204,8 @@ async function main(): Promise<void> {
       );
       const rows = [];
       for (const s of SLOWDOWNS) {
-        if (s > 0) slowed.set(s, await inject(s));
+        const level = await levelPool(s);
+        const plain = level.plain;
         const outcomes: RegressionOutcome[] = [];
         const started = Date.now();
         for (let i = 0; i < COMPARISONS; i++) {
@@ -206,7 +214,7 @@ async function main(): Promise<void> {
           const candidate =
             s === 0
               ? plain[(b + 1 + Math.floor(pick() * (plain.length - 1))) % plain.length]
-              : slowed.get(s)!.services[Math.floor(pick() * 2)];
+              : level.slowed[Math.floor(pick() * level.slowed.length)];
           const o = await runRegression(
             // A different bootstrap seed per comparison, as separate CI runs would have.
             {
@@ -226,8 +234,8 @@ async function main(): Promise<void> {
         const count = (v: string) => outcomes.filter((o) => o.judgement.verdict === v).length;
         rows.push({
           regressionPct: s,
-          slowdownPct: slowed.get(s)?.slowdownPct ?? 0,
-          tunedChangePct: (slowed.get(s)?.change ?? 0) * 100,
+          slowdownPct: level.slowdownPct,
+          tunedChangePct: s > 0 ? level.change * 100 : 0,
           comparisons: outcomes.length,
           fail: count('fail'),
           pass: count('pass'),
@@ -236,7 +244,7 @@ async function main(): Promise<void> {
           medianRounds: median(outcomes.map((o) => o.rounds.length)),
           minutes: (Date.now() - started) / 60_000,
         });
-        if (s > 0) await stopAll(slowed.get(s)!.services);
+        await stopAll([...level.plain, ...level.slowed]);
       }
       print(rows, (Date.now() - t0) / 60_000);
     } finally {

@@ -253,7 +253,7 @@ function regression(
       resamples: r.resamples ?? DEFAULT_POLICY.resamples,
       seed: r.seed ?? DEFAULT_POLICY.seed,
     },
-    samples: r.samples ?? 6,
+    samples: r.samples ?? 8,
     window: windowSec,
     duration: r.duration,
     maxRounds: r.maxRounds ?? 3,
