@@ -31,10 +31,10 @@ describe('burnCpu', () => {
 });
 
 describe('CpuCostMeter', () => {
-  function fakeMeter(calibrationWindows = 3) {
+  function fakeMeter(calibrationWindows = 3, warmupMs = 0) {
     const t = { now: 0, cpu: 0 };
     const meter = new CpuCostMeter(
-      { windowMs: 100, minRequests: 1, calibrationWindows, warmupMs: 0 },
+      { windowMs: 100, minRequests: 1, calibrationWindows, warmupMs },
       () => t.now,
       () => t.cpu,
     );
@@ -89,24 +89,14 @@ describe('CpuCostMeter', () => {
   });
 
   it('counts only time under load as warm-up: an idle pause does not warm the JIT', () => {
-    const t = { now: 0, cpu: 0 };
-    const meter = new CpuCostMeter(
-      { windowMs: 100, minRequests: 1, calibrationWindows: 2, warmupMs: 500 },
-      () => t.now,
-      () => t.cpu,
-    );
-    const window = (realMs: number) => {
-      t.now += 100;
-      t.cpu += realMs;
-      meter.record(10, 0);
-    };
+    const { t, meter, window } = fakeMeter(2, 500);
     meter.record(0, 0);
-    for (let i = 0; i < 3; i++) window(30); // 300 ms of load at 3 ms per instance
+    for (let i = 0; i < 3; i++) window(10, 30); // 300 ms of load at 3 ms per instance
     t.now += 60_000; // a minute idle
     meter.record(10, 0); // the window across the pause: dropped, and not load
-    for (let i = 0; i < 2; i++) window(30); // 500 ms of load in all: still warming up
+    for (let i = 0; i < 2; i++) window(10, 30); // 500 ms of load in all: still warming up
     expect(meter.perInstanceMs).toBeUndefined();
-    for (let i = 0; i < 2; i++) window(10);
+    for (let i = 0; i < 2; i++) window(10, 10);
     expect(meter.perInstanceMs).toBeCloseTo(1);
   });
 
