@@ -4,6 +4,7 @@
 // not a knob value but a measured fact: the knob is tuned until, in the comparisons' own setting and over many more
 // windows than a comparison gets, the candidate's requests per CPU-second are r % below the unslowed processes'.
 import { median } from '../toolkit/analyse/stats.ts';
+import type { RoundPlacement } from '../toolkit/gate/placement.ts';
 import { windowedPairs } from '../toolkit/gate/windows.ts';
 import type { LoadtestOptions, LoadtestResult } from '../toolkit/load/types.ts';
 
@@ -13,6 +14,8 @@ export interface KnobDeps<S extends { url: string }> {
   stop(list: S[]): Promise<void>;
   loadtest(opts: LoadtestOptions): Promise<LoadtestResult>;
   log(line: string): void;
+  /** Pins a pair as the gate's round `round` would (placement.ts); undefined: unpinned. */
+  place?(baseline: S, candidate: S, round: number): Promise<RoundPlacement | undefined>;
 }
 
 export interface Pool<S> {
@@ -42,8 +45,10 @@ export async function warmPair<S extends { url: string }>(
   load: LoadtestOptions,
   loadtest: KnobDeps<S>['loadtest'],
   duration = '7s',
+  where?: RoundPlacement,
 ): Promise<void> {
-  await Promise.all([a, b].map((x) => loadtest({ ...load, duration, baseUrl: x.url })));
+  const cpus = where ? [where.baseline, where.candidate] : [];
+  await Promise.all([a, b].map((x, i) => loadtest({ ...load, duration, baseUrl: x.url, cpus: cpus[i] })));
 }
 
 /**
@@ -68,10 +73,13 @@ export async function tuneKnob<S extends { url: string }>(
     const ratios: number[] = [];
     // Against every unslowed process: the comparisons draw their baselines from all of them, and two fresh
     // processes of one build differ by several percent on their own.
+    let round = 0;
     for (const svc of pool.slowed) {
       for (const base of pool.plain) {
-        await warmPair(base, svc, load, deps.loadtest);
-        const w = await windowedPairs({ baseline: base.url, candidate: svc.url }, load, windows, 1000, deps);
+        // Both placements alike often, as the comparisons' rounds alternate them.
+        const where = await deps.place?.(base, svc, ++round);
+        await warmPair(base, svc, load, deps.loadtest, '7s', where);
+        const w = await windowedPairs({ baseline: base.url, candidate: svc.url }, load, windows, 1000, deps, where);
         ratios.push(...w.candidate.map((c, j) => c / w.baseline[j]));
       }
     }

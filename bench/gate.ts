@@ -23,7 +23,7 @@
 // Prints, per injected slowdown, how many comparisons failed / passed / stayed inconclusive, the median measured
 // change and the minutes it took. Targets (issue 6): A/A ≤ 1 false fail in 20; 10 % caught in ≥ 16 of 20; 25 % in
 // 20 of 20. The measured change says what SLOWDOWN_PCT really cost: see the caveat in the report.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,7 @@ import { startTestRegistry, trainInto } from '../test/helpers/registry.ts';
 import { startTestStorage } from '../test/helpers/storage.ts';
 import { median } from '../toolkit/analyse/stats.ts';
 import { parseFraction, type RegressionConfig } from '../toolkit/gate/config.ts';
+import { localCpuIds, placementFor, type RoundPlacement } from '../toolkit/gate/placement.ts';
 import { type RegressionOutcome, runRegression } from '../toolkit/gate/regression.ts';
 import { seededRandom } from '../toolkit/gate/stats.ts';
 import { DEFAULT_POLICY } from '../toolkit/gate/verdict.ts';
@@ -60,6 +61,8 @@ const { values: args } = parseArgs({
     window: { type: 'string', default: '1' },
     // Tune SLOWDOWN_PCT until each injected regression measures what it names (bench/gate-knob.ts).
     tune: { type: 'boolean', default: true },
+    // Each side (service and k6) on its own half of the CPUs, swapped every round, as the gate does for containers.
+    pin: { type: 'boolean', default: true },
     json: { type: 'boolean', default: false },
   },
 });
@@ -101,6 +104,20 @@ async function startInference(bundle: string, env: Record<string, string>): Prom
   }
   proc.kill('SIGKILL');
   throw new Error(`inference not ready within 60 s: ${stderr}`);
+}
+
+const CPU_IDS = localCpuIds();
+const taskset = (cpus: string, pid: number) =>
+  new Promise<void>((resolve, reject) =>
+    execFile('taskset', ['-a', '-cp', cpus, String(pid)], (err) => (err ? reject(err) : resolve())),
+  );
+
+/** Pins a pair (every thread of each service) as the gate's round `round` would; undefined when not pinning. */
+async function placePair(baseline: Service, candidate: Service, round: number): Promise<RoundPlacement | undefined> {
+  const where = args.pin && MODE === 'simultaneous' ? placementFor(CPU_IDS, round) : undefined;
+  if (where)
+    await Promise.all([taskset(where.baseline, baseline.proc.pid!), taskset(where.candidate, candidate.proc.pid!)]);
+  return where;
 }
 
 async function stop(s: Service): Promise<void> {
@@ -175,14 +192,17 @@ async function main(): Promise<void> {
         const all = [...plain, ...slowed];
         // JIT warm-up and the knob's calibration, side by side as in the comparisons (interleaved: one at a time).
         for (let i = 0; i < all.length; i += 2) {
-          if (MODE === 'simultaneous' && all[i + 1]) await warmPair(all[i], all[i + 1], load, loadtest, FIRST_WARMUP);
-          else for (const x of all.slice(i, i + 2)) await loadtest({ ...load, duration: FIRST_WARMUP, baseUrl: x.url });
+          if (MODE === 'simultaneous' && all[i + 1]) {
+            const where = await placePair(all[i], all[i + 1], i / 2 + 1);
+            await warmPair(all[i], all[i + 1], load, loadtest, FIRST_WARMUP, where);
+          } else
+            for (const x of all.slice(i, i + 2)) await loadtest({ ...load, duration: FIRST_WARMUP, baseUrl: x.url });
         }
         return { plain, slowed };
       };
       const levelPool = async (r: number): Promise<TunedKnob<Service>> => {
         if (r > 0 && MODE === 'simultaneous' && args.tune) {
-          return await tuneKnob(r, load, { pool, stop: stopAll, loadtest, log });
+          return await tuneKnob(r, load, { pool, stop: stopAll, loadtest, log, place: placePair });
         }
         const pct = r > 0 ? slowdownPctFor(r) : 0;
         return { ...(await pool(pct)), slowdownPct: pct, change: Number.NaN };
@@ -200,7 +220,8 @@ async function main(): Promise<void> {
       log(
         `${COMPARISONS} ${MODE} comparisons of ${args.metric} per slowdown ${SLOWDOWNS.join(', ')}%: ${config.samples} × ` +
           `${config.window ? `${config.window}s windows of one run` : `${load.duration} runs`} per side per round, ` +
-          `≤ ${config.maxRounds} rounds, ${load.users} VUs, batch ${load.batch}, tolerated ${args['max-regression']}`,
+          `≤ ${config.maxRounds} rounds, ${load.users} VUs, batch ${load.batch}, tolerated ${args['max-regression']}` +
+          (args.pin && MODE === 'simultaneous' ? ', each side on its own CPUs, swapped every round' : ''),
       );
       const rows = [];
       for (const s of SLOWDOWNS) {
@@ -222,7 +243,7 @@ async function main(): Promise<void> {
               load,
               urls: { baseline: plain[b].url, candidate: candidate.url, mode: MODE },
             },
-            { loadtest, progress: silentProgress },
+            { loadtest, progress: silentProgress, place: (round) => placePair(plain[b], candidate, round) },
           );
           outcomes.push(o);
           const j = o.judgement;

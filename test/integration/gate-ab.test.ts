@@ -63,7 +63,10 @@ function testIO(cwd: string, onStep?: (m: string) => void): TestIO {
         steps.push(m);
         onStep?.(m);
       },
-      info: (m) => steps.push(m),
+      info: (m) => {
+        steps.push(m);
+        onStep?.(m);
+      },
       warn: (m) => steps.push(`warn: ${m}`),
     },
     docker: async () => stack.docker,
@@ -98,9 +101,13 @@ const WINDOWS = (compare: string, tolerance = '5%', rounds = 1) =>
 describe('toolkit gate with image sides', () => {
   it('exits 99 on SLOWDOWN_PCT=60 in the candidate container, names the images, and keeps sides out of nginx', async () => {
     const seen: Promise<void>[] = [];
+    const placed: Promise<void>[] = [];
     const io = testIO(stack.cwd, (m) => {
       // While the sides run: they are hardened like replicas, and nginx never routes to them.
       if (m.startsWith('regression:')) seen.push(checkRunningSides());
+      // Each side pinned to its own CPUs for the round, as the round's line says.
+      const round = /^round 1: baseline on CPUs (\S+), candidate on (\S+)$/.exec(m);
+      if (round) placed.push(checkPlacement({ baseline: round[1], candidate: round[2] }));
     });
     const file = await gateFile(
       'slow.yaml',
@@ -115,6 +122,8 @@ describe('toolkit gate with image sides', () => {
     expect(io.printed.join('\n')).toMatch(/FAIL\s+no requests per CPU-second regression \(simultaneous\): /);
     expect(seen).toHaveLength(1);
     await Promise.all(seen);
+    expect(placed).toHaveLength(1);
+    await Promise.all(placed);
     expect(await sideContainers()).toEqual([]);
   });
 
@@ -152,6 +161,16 @@ describe('toolkit gate A/B through the CLI', () => {
     expect(await sideContainers()).toEqual([]);
   }, 300_000);
 });
+
+async function checkPlacement(want: Record<string, string>): Promise<void> {
+  const sides = await sideContainers();
+  expect(sides).toHaveLength(2);
+  for (const c of sides) {
+    const info = await stack.docker.getContainer(c.Id).inspect();
+    expect(info.HostConfig.CpusetCpus).toBe(want[c.Labels[GATE_SIDE_LABEL]]);
+  }
+  expect(new Set(Object.values(want)).size).toBe(2);
+}
 
 async function checkRunningSides(): Promise<void> {
   // Time for the lb watcher to react to the sides' start events (it wakes on any inference container event).

@@ -2,6 +2,7 @@
 // limit, topping up a sweep's samples against a stored baseline, and paired simultaneous runs.
 import { describe, expect, it } from 'vitest';
 import type { RegressionConfig } from '../../toolkit/gate/config.ts';
+import { placementFor } from '../../toolkit/gate/placement.ts';
 import { runRegression } from '../../toolkit/gate/regression.ts';
 import { DEFAULT_POLICY } from '../../toolkit/gate/verdict.ts';
 import type { LoadtestOptions, LoadtestResult } from '../../toolkit/load/types.ts';
@@ -165,5 +166,89 @@ describe('runRegression', () => {
     expect(o.baseline[0]).toBe(200);
     expect(o.candidate[0]).toBe(100);
     expect(o.judgement.verdict).toBe('fail');
+  });
+
+  it('pins each side for every simultaneous round, swapping halves, and runs each k6 beside its service', async () => {
+    const seen: Array<[string, string | undefined]> = [];
+    const placed: number[] = [];
+    const deps = {
+      progress: silentProgress,
+      loadtest: async (o: LoadtestOptions) => {
+        seen.push([o.baseUrl === A ? 'A' : 'B', o.cpus]);
+        // The change straddles the limit (−3.5 % and −6.5 %): inconclusive at every round, so all three run.
+        return result(o.baseUrl === A ? 100 : seen.length % 4 < 2 ? 96.5 : 93.5);
+      },
+      place: async (round: number) => {
+        placed.push(round);
+        return placementFor([0, 1], round);
+      },
+    };
+    await runRegression(
+      { config: config({ samples: 2 }), load: LOAD, urls: { baseline: A, candidate: B, mode: 'simultaneous' } },
+      deps,
+    );
+    expect(placed).toEqual([1, 2, 3]);
+    const round = (k: number) => seen.slice(4 * k, 4 * k + 4);
+    expect(round(0)).toEqual(
+      expect.arrayContaining([
+        ['A', '0'],
+        ['B', '1'],
+      ]),
+    );
+    expect(round(1)).toEqual(
+      expect.arrayContaining([
+        ['A', '1'],
+        ['B', '0'],
+      ]),
+    );
+    expect(new Set(round(1).map(([s, c]) => `${s}${c}`))).toEqual(new Set(['A1', 'B0']));
+  });
+});
+
+describe('runRegression with placement', () => {
+  /** Pairs whose candidate/baseline ratio depends on where the baseline runs this round (its CPUs). */
+  const placed = (ratioOn: (cpus: string, round: number) => number) => {
+    let round = 0;
+    let where: ReturnType<typeof placementFor>;
+    return {
+      progress: silentProgress,
+      place: async (r: number) => {
+        round = r;
+        where = placementFor([0, 1], r);
+        return where;
+      },
+      loadtest: async (o: LoadtestOptions) =>
+        result(o.baseUrl === A ? 100 : 100 * ratioOn(where!.baseline, round) + (o.cpus === '0' ? 0.1 : 0)),
+    };
+  };
+  const run = (deps: ReturnType<typeof placed>) =>
+    runRegression(
+      { config: config({ samples: 6 }), load: LOAD, urls: { baseline: A, candidate: B, mode: 'simultaneous' } },
+      deps,
+    );
+
+  it('does not pass on one placement: the sides swap CPUs before a verdict', async () => {
+    const o = await run(placed(() => 1));
+    expect(o.rounds.map((r) => r.verdict)).toEqual(['inconclusive', 'pass']);
+  });
+
+  it('fails only when the regression shows in both placements', async () => {
+    // Beyond the limit only while the baseline has CPU 0 (rounds 1 and 3): never confirmed.
+    const one = await run(placed((cpus) => (cpus === '0' ? 0.8 : 0.97)));
+    expect(one.rounds).toHaveLength(3);
+    expect(one.judgement.verdict).not.toBe('fail');
+    expect(one.judgement.reason).toMatch(/not yet reproduced in a second placement|straddles/);
+    // In both: failed after the second round.
+    const both = await run(placed(() => 0.8));
+    expect(both.rounds.map((r) => r.verdict)).toEqual(['inconclusive', 'fail']);
+  });
+});
+
+describe('placementFor', () => {
+  it('gives each side its own half of the CPUs and swaps them every round', () => {
+    expect(placementFor([0, 1], 1)).toEqual({ baseline: '0', candidate: '1' });
+    expect(placementFor([0, 1], 2)).toEqual({ baseline: '1', candidate: '0' });
+    expect(placementFor([0, 1, 2, 3, 4], 1)).toEqual({ baseline: '0,1', candidate: '2,3' });
+    expect(placementFor([0], 1)).toBeUndefined();
   });
 });

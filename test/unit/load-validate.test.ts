@@ -51,6 +51,8 @@ describe('validateOptions', () => {
       /may only target 127.0.0.1, localhost or \[::1\]/,
     ],
     ['a run id that escapes the results dir', { runId: '../x' }, /run id "..\/x"/],
+    ['a CPU list that is not one', { cpus: '0;1' }, /cpus "0;1": expected a CPU list such as 0, 0-1 or 0,2/],
+    ['pinned CPUs with several generators', { cpus: '0', generators: 2 }, /cpus pins one k6 process/],
     [
       'a malformed threshold',
       { thresholds: ['p95<200'] },

@@ -6,6 +6,7 @@ import type { LoadtestOptions, LoadtestResult } from '../load/types.ts';
 import type { Progress } from '../progress.ts';
 import type { RegressionConfig, RegressionMetric } from './config.ts';
 import { cpuSeconds } from './cpu.ts';
+import type { RoundPlacement } from './placement.ts';
 import { judgeRegression, type RegressionJudgement } from './verdict.ts';
 import { windowedPairs } from './windows.ts';
 
@@ -15,6 +16,11 @@ export interface RegressionDeps {
   progress: Progress;
   /** CPU seconds the service at a base URL has used so far (default: its /metrics). */
   cpuSeconds?(baseUrl: string): Promise<number>;
+  /**
+   * Simultaneous rounds only: pins both services for this round (placement.ts) and says where; each side's k6 is
+   * pinned beside its service. Absent or undefined: the scheduler places everything.
+   */
+  place?(round: number): Promise<RoundPlacement | undefined>;
 }
 
 export interface RegressionInput {
@@ -81,10 +87,10 @@ export async function runRegression(
   const rounds: RegressionRound[] = [];
   let untrustedSamples = 0;
   const cpu = deps.cpuSeconds ?? cpuSeconds;
-  const measure = async (baseUrl: string): Promise<number> => {
+  const measure = async (baseUrl: string, cpus?: string): Promise<number> => {
     const perCpu = config.metric === 'rps-per-cpu';
     const c0 = perCpu ? await cpu(baseUrl) : 0;
-    const r = await deps.loadtest({ ...input.load, baseUrl });
+    const r = await deps.loadtest({ ...input.load, baseUrl, ...(cpus !== undefined ? { cpus } : {}) });
     const c1 = perCpu ? await cpu(baseUrl) : 0;
     if (!r.generator.trusted) untrustedSamples++;
     return sampleValue(r, config.metric, c1 - c0);
@@ -99,20 +105,29 @@ export async function runRegression(
   let judgement: RegressionJudgement | undefined;
   // A fail must reproduce in a second, independent round: one run's samples share that run's accidents (a core
   // shared with a noisy neighbour, one process's JIT luck), which no test on the samples of that run can see.
+  // With placement (deps.place), the independent rounds that count are the placements: a verdict needs both, and a
+  // fail must be beyond the limit in each, so neither a slow core nor a lucky one decides alone.
   const confirm = config.confirm ?? config.maxRounds >= 2;
-  let roundsBeyond = 0;
+  const beyondIn = new Set<string>();
+  const placementsSeen = new Set<string>();
   for (let round = 1; round <= config.maxRounds; round++) {
     const before = { b: baseline.length, c: candidate.length };
+    const where = simultaneous && !input.readOnly ? await deps.place?.(round) : undefined;
     if (!input.readOnly) {
+      if (where)
+        deps.progress.info(`round ${round}: baseline on CPUs ${where.baseline}, candidate on ${where.candidate}`);
       if (simultaneous && config.window !== undefined && config.metric === 'rps-per-cpu') {
-        const w = await windowedPairs(input.urls!, input.load, config.samples, config.window * 1000, deps);
+        const w = await windowedPairs(input.urls!, input.load, config.samples, config.window * 1000, deps, where);
         baseline.push(...w.baseline);
         candidate.push(...w.candidate);
         untrustedSamples += w.results.filter((r) => !r.generator.trusted).length;
       } else if (simultaneous) {
         for (let i = 0; i < config.samples; i++) {
           // Both at once: whatever else the machine does hits both sides of the pair alike.
-          const [b, c] = await Promise.all([measure(input.urls!.baseline), measure(input.urls!.candidate)]);
+          const [b, c] = await Promise.all([
+            measure(input.urls!.baseline, where?.baseline),
+            measure(input.urls!.candidate, where?.candidate),
+          ]);
           baseline.push(b);
           candidate.push(c);
         }
@@ -129,13 +144,21 @@ export async function runRegression(
     }
     if (candidate.length === 0 || baseline.length === 0) throw new RangeError('no samples to compare');
     judgement = judgeRegression(baseline, candidate, config.policy, { paired: simultaneous });
+    const key = where ? `cpus ${where.baseline}` : `round ${round}`;
+    if (where) placementsSeen.add(key);
     if (beyondLimit(roundChange(baseline, candidate, before, simultaneous, live), judgement.limit, config))
-      roundsBeyond++;
-    if (judgement.verdict === 'fail' && confirm && roundsBeyond < 2 && !input.readOnly) {
+      beyondIn.add(key);
+    if (judgement.verdict === 'fail' && confirm && beyondIn.size < 2 && !input.readOnly) {
       judgement = {
         ...judgement,
         verdict: 'inconclusive',
-        reason: `${judgement.reason}; not yet reproduced in a second round`,
+        reason: `${judgement.reason}; not yet reproduced in a second ${where ? 'placement' : 'round'}`,
+      };
+    } else if (where && judgement.verdict !== 'inconclusive' && placementsSeen.size < 2 && round < config.maxRounds) {
+      judgement = {
+        ...judgement,
+        verdict: 'inconclusive',
+        reason: `${judgement.reason}; not yet measured with the sides' CPUs swapped`,
       };
     }
     rounds.push({

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { imageId } from '../images/docker-ops.ts';
 import type { Progress } from '../progress.ts';
+import { placementFor, type RoundPlacement } from './placement.ts';
 import { type CompareSide, describeSide, SIDE_ROLES, type SideRole } from './side-spec.ts';
 import { imageForCommit } from './sides-commit.ts';
 import { removeSideContainers, startSideContainer } from './sides-container.ts';
@@ -26,6 +27,11 @@ export interface LiveSide {
 export interface LiveSides extends AsyncDisposable {
   baseline: LiveSide;
   candidate: LiveSide;
+  /**
+   * Both sides containers: pins each to its half of the engine's CPUs for a round (halves swapped every round) and
+   * says where, so each side's k6 runs beside it (placement.ts). Absent when a side is a URL: its process is not ours.
+   */
+  place?(round: number): Promise<RoundPlacement | undefined>;
   close(): Promise<void>;
 }
 
@@ -110,7 +116,25 @@ export function sideLauncher(plan: SidesPlan, opts: LauncherOptions): SideLaunch
       const close = async () => {
         await removeAll();
       };
-      return { baseline, candidate, close, [Symbol.asyncDispose]: close };
+      const containers = [baseline.container, candidate.container];
+      const place =
+        containers[0] && containers[1]
+          ? async (round: number) => {
+              const { NCPU } = await ctx.docker.info();
+              const where = placementFor(
+                Array.from({ length: Number(NCPU) || 0 }, (_, i) => i),
+                round,
+              );
+              if (where) {
+                const cpus = [where.baseline, where.candidate];
+                await Promise.all(
+                  containers.map((c, i) => ctx.docker.getContainer(c!).update({ CpusetCpus: cpus[i] })),
+                );
+              }
+              return where;
+            }
+          : undefined;
+      return { baseline, candidate, ...(place ? { place } : {}), close, [Symbol.asyncDispose]: close };
     } catch (err) {
       await removeAll();
       throw err;

@@ -4,6 +4,7 @@
 // noise, which is what makes a 10 % change visible on a machine whose load swings by 50 %.
 import type { LoadtestOptions, LoadtestResult } from '../load/types.ts';
 import { type ServiceCounters, serviceCounters } from './cpu.ts';
+import type { RoundPlacement } from './placement.ts';
 
 export interface WindowDeps {
   loadtest(opts: LoadtestOptions): Promise<LoadtestResult>;
@@ -19,13 +20,15 @@ export async function windowedPairs(
   windows: number,
   windowMs: number,
   deps: WindowDeps,
+  /** Each side's k6 pinned to its service's CPUs (the services are pinned by the caller). */
+  where?: RoundPlacement,
 ): Promise<{ baseline: number[]; candidate: number[]; results: LoadtestResult[] }> {
   const read = deps.counters ?? serviceCounters;
   const duration = `${Math.ceil((LEAD_MS + windows * windowMs + 2000) / 1000)}s`;
   let finished = false;
   const runs = Promise.all([
-    deps.loadtest({ ...load, duration, baseUrl: urls.baseline }),
-    deps.loadtest({ ...load, duration, baseUrl: urls.candidate }),
+    deps.loadtest({ ...load, duration, baseUrl: urls.baseline, ...(where ? { cpus: where.baseline } : {}) }),
+    deps.loadtest({ ...load, duration, baseUrl: urls.candidate, ...(where ? { cpus: where.candidate } : {}) }),
   ]).finally(() => {
     finished = true;
   });

@@ -77,9 +77,18 @@ const RUNNING = /^running \(([^)]*)\), (\d+)\/(\d+) VUs, (\d+) complete/;
 export function startK6(
   bin: string,
   args: string[],
-  opts: { env: NodeJS.ProcessEnv; cwd: string; deadlineMs: number; everyMs: number; onProgress(p: K6Progress): void },
+  opts: {
+    env: NodeJS.ProcessEnv;
+    cwd: string;
+    deadlineMs: number;
+    everyMs: number;
+    onProgress(p: K6Progress): void;
+    /** Pin k6 to these CPUs (taskset list): taskset sets the affinity and execs k6, so the PID is k6's. */
+    cpus?: string;
+  },
 ): K6Process {
-  const child = spawn(bin, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [file, argv] = opts.cpus === undefined ? [bin, args] : ['taskset', ['-c', opts.cpus, bin, ...args]];
+  const child = spawn(file, argv, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new RuntimeError(`could not start ${bin}`);
   let stdout = '';
   let stderr = '';

@@ -49,6 +49,7 @@ export async function runLoadtest(opts: LoadtestOptions, ctx: LoadtestContext): 
     // The script's own bound plus graceful stop (10 s) and start-up/summary slack.
     deadlineMs: v.durationMs + 60_000,
     everyMs: 5000,
+    cpus: v.cpus,
     onProgress: (p) =>
       ctx.progress.info(p.line ?? `k6 ${v.scenario}: ${((Date.now() - t0) / 1000).toFixed(0)}s elapsed`),
   });

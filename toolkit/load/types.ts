@@ -23,6 +23,8 @@ export interface LoadtestOptions {
   resultsDir?: string;
   /** k6 processes sharing the load through execution segments, 1..16; default 1 (one k6, as always). */
   generators?: number;
+  /** CPUs the k6 process may run on, as a taskset list (`0`, `0-1`, `0,2`); default any. One generator only. */
+  cpus?: string;
 }
 
 export interface Latency {

@@ -23,11 +23,14 @@ export interface ValidOptions {
   resultsDir: string;
   /** Set only when more than one k6 process shares the load, so one-generator runs record what they always did. */
   generators?: number;
+  /** CPUs k6 is pinned to (taskset list). */
+  cpus?: string;
 }
 
 /** More k6 processes than this on one machine only make them fight over its cores. */
 export const MAX_GENERATORS = 16;
 
+const CPU_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$/;
 
 function intIn(problems: string[], flag: string, value: number | undefined, max: number): void {
@@ -61,6 +64,11 @@ export function validateOptions(opts: LoadtestOptions): ValidOptions {
   }
 
   checkSplit(problems, opts, model);
+  if (opts.cpus !== undefined && !CPU_LIST.test(opts.cpus)) {
+    problems.push(`cpus "${opts.cpus}": expected a CPU list such as 0, 0-1 or 0,2`);
+  } else if (opts.cpus !== undefined && (opts.generators ?? 1) > 1) {
+    problems.push('cpus pins one k6 process; not together with --generators');
+  }
 
   const durationMs = parseDurationMs(opts.duration);
   if (typeof durationMs !== 'number') problems.push(`--duration: ${durationMs.error}`);
@@ -106,6 +114,7 @@ export function validateOptions(opts: LoadtestOptions): ValidOptions {
     runId: opts.runId,
     resultsDir: opts.resultsDir ?? 'results',
     ...(opts.generators !== undefined && opts.generators > 1 ? { generators: opts.generators } : {}),
+    ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
   };
 }
 
