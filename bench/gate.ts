@@ -7,7 +7,10 @@
 //
 //   npx tsx bench/gate.ts [--comparisons 20] [--regressions 0,10,25] [--samples 8] [--window 1] [--duration 2s]
 //                         [--users 4] [--batch 500] [--max-regression 5%] [--max-rounds 3]
-//                         [--mode simultaneous|interleaved] [--metric rps-per-cpu|rps] [--no-tune] [--json]
+//                         [--mode simultaneous|interleaved] [--metric rps-per-cpu|rps] [--no-tune] [--no-pin] [--json]
+//
+// Simultaneous mode pins each side (service and its k6) to its own half of the CPUs and swaps the halves every round,
+// as the gate does for image and commit sides (toolkit/gate/placement.ts); --no-pin leaves placement to the scheduler.
 //
 // Each injected regression r is a measured fact, not a knob value: SLOWDOWN_PCT starts at 100·r/(100−r) and is tuned
 // (bench/gate-knob.ts) until two slowed processes, each beside every unslowed one for 6 windows of 1 s, measure r % fewer
