@@ -239,6 +239,22 @@ function report(
     return `${from}→${w.target} ${f1(p99)}`;
   });
   line('p99 per event, ms', perEvent.join(', '));
+  // Scale-ups: is the tail on the replicas that just joined (cold: JIT, first connections) or on the ones serving
+  // all along (CPU taken by the start-up)? Requests answered by a replica that became ready in the same event vs the rest.
+  const joined = (w: { from: number; to: number }) =>
+    new Set(events.flatMap((e) => (e.type === 'replica-ready' && e.at >= w.from && e.at <= w.to ? [e.name] : [])));
+  const ups = windows.filter((w, i) => w.target > (i === 0 ? 1 : windows[i - 1].target));
+  const onNew: number[] = [];
+  const onOld: number[] = [];
+  for (const w of ups) {
+    const fresh = joined(w);
+    for (const r of during.filter((x) => x.t >= w.from && x.t <= w.to))
+      (fresh.has(r.replica) ? onNew : onOld).push(r.ms);
+  }
+  line(
+    'scale-ups: p99 on replicas that joined in the event / on the others, ms (n)',
+    `${f1(pct(onNew, 99))} (${onNew.length}) / ${f1(pct(onOld, 99))} (${onOld.length})`,
+  );
   // The balancer's own view ($request_time: from nginx reading the request to its last byte sent): latency the stack
   // added, without the load generator's own scheduling delays on this shared host.
   const scaleLog = k.accessLog.filter((a) => !k.killAt || a.time < k.killAt - SETTLE_MS / 2);
