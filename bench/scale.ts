@@ -6,7 +6,7 @@
 // Usage: npx tsx bench/scale.ts [--events 20] [--rate R] [--settle 3] [--probe-rate 2000]. Ends with `down` (also
 // on failure). Also prints the host CPU busy share (/proc/stat) during events and in steady state.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -86,6 +86,22 @@ try {
   log(`capacity ≈ ${capacity.toFixed(0)} req/s at 1 replica${bound}; load ${rate} req/s (GET /health + POST /predict)`);
 
   const windows: { from: number; to: number; target: number }[] = [];
+  const throttled = { fresh: 0, old: 0 };
+  /** Per running inference container: ms its cgroup was throttled by the CFS quota so far (cgroup v1 or v2). */
+  const throttling = async () => {
+    const out = new Map<string, number>();
+    for (const c of await listProjectContainers(docker, project, 'inference')) {
+      for (const [file, unit] of [
+        [`/sys/fs/cgroup/cpu/docker/${c.id}/cpu.stat`, 1e6],
+        [`/sys/fs/cgroup/system.slice/docker-${c.id}.scope/cpu.stat`, 1e3],
+      ] as const) {
+        const text = await readFile(file, 'utf8').catch(() => '');
+        const m = /^throttled_(?:time|usec) (\d+)/m.exec(text);
+        if (m) out.set(c.id, Number(m[1]) / unit);
+      }
+    }
+    return out;
+  };
   const load = spawnLoadLoop({ baseUrl: url, rate, durationMs: 30 * 60_000, maxInflight: 512 });
   // The host's CPU every 250 ms, to tell a tail the scale event adds from one a saturated host has anyway.
   const cpuSamples: { t: number; cpu: HostCpu }[] = [];
@@ -102,10 +118,16 @@ try {
     await sleep(SETTLE_MS + 2000);
     for (const target of SEQUENCE.slice(0, EVENTS)) {
       const from = Date.now();
+      const before = await throttling();
       await scaleTo(target);
       windows.push({ from, to: Date.now(), target });
       log(`scaled to ${target} in ${((Date.now() - from) / 1000).toFixed(1)}s`);
       await sleep(SETTLE_MS);
+      // CFS quota throttling (the replicas' CPU limit) over the event and its settle: new replicas vs the others.
+      for (const [id, ms] of await throttling()) {
+        if (before.has(id)) throttled.old += ms - before.get(id)!;
+        else throttled.fresh += ms;
+      }
     }
     // kill -9 of one replica under the same load, at 3 replicas.
     await scaleTo(3);
@@ -147,6 +169,7 @@ try {
     accessLog,
     victimAddress,
     cpuSamples,
+    throttled,
   });
 } finally {
   log('down');
@@ -170,6 +193,7 @@ function report(
     accessLog: AccessRecord[];
     victimAddress: string;
     cpuSamples: { t: number; cpu: HostCpu }[];
+    throttled: { fresh: number; old: number };
   },
 ) {
   const scalePart = records.filter((r) => !k.killAt || r.t < k.killAt - SETTLE_MS / 2);
@@ -251,6 +275,10 @@ function report(
     for (const r of during.filter((x) => x.t >= w.from && x.t <= w.to))
       (fresh.has(r.replica) ? onNew : onOld).push(r.ms);
   }
+  line(
+    'CFS-quota throttling over events + settle: new replicas / the others, ms',
+    `${f1(k.throttled.fresh)} / ${f1(k.throttled.old)}`,
+  );
   line(
     'scale-ups: p99 on replicas that joined in the event / on the others, ms (n)',
     `${f1(pct(onNew, 99))} (${onNew.length}) / ${f1(pct(onOld, 99))} (${onOld.length})`,
