@@ -90,7 +90,7 @@ export async function runRegression(
   const measure = async (baseUrl: string, cpus?: string): Promise<number> => {
     const perCpu = config.metric === 'rps-per-cpu';
     const c0 = perCpu ? await cpu(baseUrl) : 0;
-    const r = await deps.loadtest({ ...input.load, baseUrl, ...(cpus !== undefined ? { cpus } : {}) });
+    const r = await deps.loadtest({ ...input.load, baseUrl, cpus });
     const c1 = perCpu ? await cpu(baseUrl) : 0;
     if (!r.generator.trusted) untrustedSamples++;
     return sampleValue(r, config.metric, c1 - c0);

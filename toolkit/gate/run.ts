@@ -128,7 +128,7 @@ export async function runGate(
         const urls = { baseline: sides.baseline.url, candidate: sides.candidate.url, mode };
         regression = await runRegression(
           { config: rc, load, urls, warmup: config.run.warmup },
-          { loadtest: deps.loadtest, progress, ...(live?.place ? { place: live.place } : {}) },
+          { loadtest: deps.loadtest, progress, place: live?.place },
         );
       } finally {
         await live?.close();

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { imageId } from '../images/docker-ops.ts';
 import type { Progress } from '../progress.ts';
-import { placementFor, type RoundPlacement } from './placement.ts';
+import { localCpuIds, placementFor, type RoundPlacement } from './placement.ts';
 import { type CompareSide, describeSide, SIDE_ROLES, type SideRole } from './side-spec.ts';
 import { imageForCommit } from './sides-commit.ts';
 import { removeSideContainers, startSideContainer } from './sides-container.ts';
@@ -116,15 +116,12 @@ export function sideLauncher(plan: SidesPlan, opts: LauncherOptions): SideLaunch
       const close = async () => {
         await removeAll();
       };
+      // The engine is local (preflight), so its CPU ids are this machine's, where each side's k6 runs too.
       const containers = [baseline.container, candidate.container];
       const place =
         containers[0] && containers[1]
           ? async (round: number) => {
-              const { NCPU } = await ctx.docker.info();
-              const where = placementFor(
-                Array.from({ length: Number(NCPU) || 0 }, (_, i) => i),
-                round,
-              );
+              const where = placementFor(localCpuIds(), round);
               if (where) {
                 const cpus = [where.baseline, where.candidate];
                 await Promise.all(
@@ -134,7 +131,7 @@ export function sideLauncher(plan: SidesPlan, opts: LauncherOptions): SideLaunch
               return where;
             }
           : undefined;
-      return { baseline, candidate, ...(place ? { place } : {}), close, [Symbol.asyncDispose]: close };
+      return { baseline, candidate, place, close, [Symbol.asyncDispose]: close };
     } catch (err) {
       await removeAll();
       throw err;

@@ -27,8 +27,8 @@ export async function windowedPairs(
   const duration = `${Math.ceil((LEAD_MS + windows * windowMs + 2000) / 1000)}s`;
   let finished = false;
   const runs = Promise.all([
-    deps.loadtest({ ...load, duration, baseUrl: urls.baseline, ...(where ? { cpus: where.baseline } : {}) }),
-    deps.loadtest({ ...load, duration, baseUrl: urls.candidate, ...(where ? { cpus: where.candidate } : {}) }),
+    deps.loadtest({ ...load, duration, baseUrl: urls.baseline, cpus: where?.baseline }),
+    deps.loadtest({ ...load, duration, baseUrl: urls.candidate, cpus: where?.candidate }),
   ]).finally(() => {
     finished = true;
   });
