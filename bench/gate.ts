@@ -6,7 +6,7 @@
 // to both sides); --mode interleaved --metric rps --window 0 gives the classic A B B A short runs of raw req/s.
 //
 //   npx tsx bench/gate.ts [--comparisons 20] [--regressions 0,10,25] [--samples 8] [--window 1] [--duration 2s]
-//                         [--users 4] [--batch 500] [--max-regression 5%] [--max-rounds 3]
+//                         [--users 4] [--batch 500] [--max-regression 5%] [--max-rounds 4]
 //                         [--mode simultaneous|interleaved] [--metric rps-per-cpu|rps] [--no-tune] [--no-pin] [--json]
 //
 // Simultaneous mode pins each side (service and its k6) to its own half of the CPUs and swaps the halves every round,
@@ -35,7 +35,7 @@ import { inferenceEnv } from '../test/helpers/inference-env.ts';
 import { startTestRegistry, trainInto } from '../test/helpers/registry.ts';
 import { startTestStorage } from '../test/helpers/storage.ts';
 import { median } from '../toolkit/analyse/stats.ts';
-import { parseFraction, type RegressionConfig } from '../toolkit/gate/config.ts';
+import { DEFAULT_MAX_ROUNDS, parseFraction, type RegressionConfig } from '../toolkit/gate/config.ts';
 import { localCpuIds, placementFor, type RoundPlacement } from '../toolkit/gate/placement.ts';
 import { type RegressionOutcome, runRegression } from '../toolkit/gate/regression.ts';
 import { seededRandom } from '../toolkit/gate/stats.ts';
@@ -58,7 +58,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '500' },
     'max-regression': { type: 'string', default: '5%' },
     // The gate's own default (toolkit/gate/config.ts).
-    'max-rounds': { type: 'string', default: '3' },
+    'max-rounds': { type: 'string', default: String(DEFAULT_MAX_ROUNDS) },
     mode: { type: 'string', default: 'simultaneous' },
     metric: { type: 'string', default: 'rps-per-cpu' },
     window: { type: 'string', default: '1' },

@@ -74,7 +74,7 @@ describe('parseGateConfig', () => {
     expect(config!.regression).toMatchObject({
       metric: 'p95',
       samples: 5,
-      maxRounds: 3,
+      maxRounds: 4,
       inconclusive: 'warn',
       baseline: 'baselines/main.json',
       policy: { better: 'lower', maxRegression: 0.1, alpha: 0.05, confidence: 0.95, resamples: 2000 },

@@ -221,9 +221,13 @@ describe('runRegression with placement', () => {
         result(o.baseUrl === A ? 100 : 100 * ratioOn(where!.baseline, round) + (o.cpus === '0' ? 0.1 : 0)),
     };
   };
-  const run = (deps: ReturnType<typeof placed>) =>
+  const run = (deps: ReturnType<typeof placed>, maxRounds = 3) =>
     runRegression(
-      { config: config({ samples: 6 }), load: LOAD, urls: { baseline: A, candidate: B, mode: 'simultaneous' } },
+      {
+        config: config({ samples: 6, maxRounds }),
+        load: LOAD,
+        urls: { baseline: A, candidate: B, mode: 'simultaneous' },
+      },
       deps,
     );
 
@@ -241,6 +245,15 @@ describe('runRegression with placement', () => {
     // In both: failed after the second round.
     const both = await run(placed(() => 0.8));
     expect(both.rounds.map((r) => r.verdict)).toEqual(['inconclusive', 'fail']);
+  });
+
+  it('gives each placement a second round when a slow spell hid the regression in one', async () => {
+    // Round 2 (the second placement's first) hits a spell where the baseline runs as slowly as the candidate.
+    const spell = () => placed((_cpus, round) => (round === 2 ? 1 : 0.8));
+    const three = await run(spell(), 3);
+    expect(three.judgement.verdict).toBe('inconclusive');
+    const four = await run(spell(), 4);
+    expect(four.rounds.map((r) => r.verdict)).toEqual(['inconclusive', 'inconclusive', 'inconclusive', 'fail']);
   });
 });
 

@@ -13,7 +13,7 @@ import {
   readRecordedRun,
 } from '../baseline/index.ts';
 import { GateFailedError, RuntimeError, UsageError } from '../errors.ts';
-import type { GateConfig } from '../gate/config.ts';
+import { DEFAULT_MAX_ROUNDS, type GateConfig } from '../gate/config.ts';
 import {
   checkBaselineCovers,
   type GateReport,
@@ -181,7 +181,13 @@ async function withSideCleanup<T>(sides: SideLauncher | undefined, fn: () => Pro
 }
 
 function defaultRegression(): NonNullable<GateConfig['regression']> {
-  return { metric: 'rps', policy: { ...DEFAULT_POLICY }, samples: 6, maxRounds: 3, inconclusive: 'warn' };
+  return {
+    metric: 'rps',
+    policy: { ...DEFAULT_POLICY },
+    samples: 6,
+    maxRounds: DEFAULT_MAX_ROUNDS,
+    inconclusive: 'warn',
+  };
 }
 
 function validLoad(config: GateConfig, spec: StackSpec): LoadtestOptions {
