@@ -19,7 +19,7 @@ import { connectDocker } from '../toolkit/docker.ts';
 import { down, type EngineEvent, status, up } from '../toolkit/engine/index.ts';
 import { ipOnNetwork, listProjectContainers } from '../toolkit/engine/query.ts';
 import { ensureImages } from '../toolkit/images/index.ts';
-import { type HostCpu, readHostCpu } from '../toolkit/load/proc.ts';
+import { type HostCpu, idlePercent, readHostCpu } from '../toolkit/load/proc.ts';
 import { stackPaths } from '../toolkit/paths.ts';
 import { silentProgress } from '../toolkit/progress.ts';
 import { loadOrCreateSecrets } from '../toolkit/secrets.ts';
@@ -197,9 +197,12 @@ function report(
   },
 ) {
   const scalePart = records.filter((r) => !k.killAt || r.t < k.killAt - SETTLE_MS / 2);
-  const inWindow = (r: RequestRecord) => windows.some((w) => r.t >= w.from && r.t <= w.to);
-  const steady = scalePart.filter((r) => !inWindow(r) && !windows.some((w) => r.t > w.to && r.t < w.to + 1000));
-  const during = scalePart.filter(inWindow);
+  // In an event window, or in the second after one (left out of steady state): by send time.
+  const inEvent = (t: number) => windows.some((w) => t >= w.from && t <= w.to);
+  const afterEvent = (t: number) => windows.some((w) => t > w.to && t < w.to + 1000);
+  const isSteady = (t: number) => !inEvent(t) && !afterEvent(t);
+  const steady = scalePart.filter((r) => isSteady(r.t));
+  const during = scalePart.filter((r) => inEvent(r.t));
   const failures = scalePart.filter(failed);
   // First request each new replica served after it became ready (client send time of the first answer from it).
   const delays: number[] = [];
@@ -287,14 +290,12 @@ function report(
   // added, without the load generator's own scheduling delays on this shared host.
   const scaleLog = k.accessLog.filter((a) => !k.killAt || a.time < k.killAt - SETTLE_MS / 2);
   const startOf = (a: AccessRecord) => a.time - a.request_time * 1000;
-  const inEvent = (t: number) => windows.some((w) => t >= w.from && t <= w.to);
-  const afterEvent = (t: number) => windows.some((w) => t > w.to && t < w.to + 1000);
   const p99nd = pct(
     scaleLog.filter((a) => inEvent(startOf(a))).map((a) => a.request_time * 1000),
     99,
   );
   const p99ns = pct(
-    scaleLog.filter((a) => !inEvent(startOf(a)) && !afterEvent(startOf(a))).map((a) => a.request_time * 1000),
+    scaleLog.filter((a) => isSteady(startOf(a))).map((a) => a.request_time * 1000),
     99,
   );
   line(
@@ -303,20 +304,17 @@ function report(
   );
   // Host CPU busy share over the sample intervals that fall in events vs in steady state (scale part only).
   const busy = (keep: (t: number) => boolean) => {
-    let b = 0;
-    let all = 0;
+    const sum: HostCpu = { idle: 0, total: 0 };
     for (let i = 1; i < k.cpuSamples.length; i++) {
       const [x, y] = [k.cpuSamples[i - 1], k.cpuSamples[i]];
       if ((k.killAt && y.t >= k.killAt - SETTLE_MS / 2) || !keep(y.t)) continue;
-      all += y.cpu.total - x.cpu.total;
-      b += y.cpu.total - x.cpu.total - (y.cpu.idle - x.cpu.idle);
+      sum.idle += y.cpu.idle - x.cpu.idle;
+      sum.total += y.cpu.total - x.cpu.total;
     }
-    return all > 0 ? (100 * b) / all : Number.NaN;
+    const idle = idlePercent({ idle: 0, total: 0 }, sum);
+    return idle === null ? Number.NaN : 100 - idle;
   };
-  line(
-    'host CPU busy during scale events / steady state, %',
-    `${f1(busy(inEvent))} / ${f1(busy((t) => !inEvent(t) && !afterEvent(t)))}`,
-  );
+  line('host CPU busy during scale events / steady state, %', `${f1(busy(inEvent))} / ${f1(busy(isSteady))}`);
   line(
     'scale event duration, s (p50 / max)',
     `${f1(
