@@ -127,6 +127,15 @@ describe('engine', () => {
     expect(byService['nginx-1']).toMatchObject({ state: 'running' });
   });
 
+  it("keeps nginx's container log (its access log) in a rotated, bounded json-file", async () => {
+    const [c] = await docker.listContainers({
+      filters: { label: [`${LABEL.project}=${project}`, `${LABEL.service}=nginx`] },
+    });
+    const info = await docker.getContainer(c.Id).inspect();
+    expect(info.HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '50m', 'max-file': '5' } });
+    expect(info.LogPath).toMatch(/-json\.log$/);
+  });
+
   it('prefixes log lines per replica', async () => {
     const out = new PassThrough();
     const chunks: string[] = [];

@@ -75,6 +75,9 @@ describe('container create options from a ServiceDef', () => {
     expect(build('storage').HostConfig?.Mounts).toEqual([
       { Type: 'volume', Source: 'demo_storage-data', Target: '/data', ReadOnly: false },
     ]);
+    // nginx's access log (a line per request) is json-file, rotated and bounded; the others keep the daemon's default.
+    expect(n.HostConfig?.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '50m', 'max-file': '5' } });
+    expect(build('inference').HostConfig?.LogConfig).toBeUndefined();
     expect(build('trainer').HostConfig?.RestartPolicy).toEqual({ Name: 'no' });
     expect(build('trainer').Healthcheck).toBeUndefined();
   });

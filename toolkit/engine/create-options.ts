@@ -38,6 +38,9 @@ export function containerCreateOptions(input: CreateInput): Docker.ContainerCrea
       NanoCpus: def.limits ? Math.round(def.limits.cpus * NS_PER_SEC) : undefined,
       Memory: def.limits ? def.limits.memoryMiB * 1024 * 1024 : undefined,
       RestartPolicy: { Name: def.restart },
+      LogConfig: def.log
+        ? { Type: 'json-file', Config: { 'max-size': `${def.log.maxSizeMiB}m`, 'max-file': String(def.log.maxFiles) } }
+        : undefined,
       NetworkMode: network,
       PortBindings: ports.length
         ? Object.fromEntries(

@@ -61,6 +61,12 @@ function service(
       start_period: seconds(h.startPeriodSec),
     };
   }
+  if (def.log) {
+    s.logging = {
+      driver: 'json-file',
+      options: { 'max-size': `${def.log.maxSizeMiB}m`, 'max-file': String(def.log.maxFiles) },
+    };
+  }
   if (def.ports.length) s.ports = def.ports.map((p) => `${p.hostIp}:${p.hostPort}:${p.containerPort}`);
   const volumes = def.volumes.map((v) => {
     // The live balancer reads the toolkit's rewritten config; a hand run mounts the compose-flavour copy instead.
