@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { startK6 } from '../../toolkit/load/k6.ts';
+import { k6CommandLine, startK6 } from '../../toolkit/load/k6.ts';
 
 const affinity = async (pin?: string) => {
   const p = startK6('/bin/sh', ['-c', 'grep Cpus_allowed_list /proc/self/status; echo pid $$'], {
@@ -28,6 +28,18 @@ describe('startK6 with cpus', () => {
     const pinned = await affinity(last);
     expect(pinned.allowed).toBe(last);
     expect(pinned.pid).toBe(pinned.started);
+  });
+
+  it('records the command it runs: taskset first when pinned (run.json shows it)', () => {
+    expect(k6CommandLine('/usr/bin/k6', ['run', 's.js'], '1')).toEqual([
+      'taskset',
+      '-c',
+      '1',
+      '/usr/bin/k6',
+      'run',
+      's.js',
+    ]);
+    expect(k6CommandLine('/usr/bin/k6', ['run', 's.js'])).toEqual(['/usr/bin/k6', 'run', 's.js']);
   });
 
   it('leaves the affinity alone without cpus', async () => {

@@ -70,6 +70,10 @@ export interface K6Process {
 
 const RUNNING = /^running \(([^)]*)\), (\d+)\/(\d+) VUs, (\d+) complete/;
 
+/** The command line that runs k6: through `taskset -c <cpus>` when pinned (what run.json records, too). */
+export const k6CommandLine = (bin: string, args: string[], cpus?: string): string[] =>
+  cpus === undefined ? [bin, ...args] : ['taskset', '-c', cpus, bin, ...args];
+
 /**
  * Starts k6; `onProgress` gets the latest k6 status line every `everyMs`. The child is killed (SIGTERM, then
  * SIGKILL) after `deadlineMs`, so a hung run cannot outlive its schedule.
@@ -87,7 +91,7 @@ export function startK6(
     cpus?: string;
   },
 ): K6Process {
-  const [file, argv] = opts.cpus === undefined ? [bin, args] : ['taskset', ['-c', opts.cpus, bin, ...args]];
+  const [file, ...argv] = k6CommandLine(bin, args, opts.cpus);
   const child = spawn(file, argv, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new RuntimeError(`could not start ${bin}`);
   let stdout = '';

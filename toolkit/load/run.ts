@@ -7,7 +7,7 @@ import type { Progress } from '../progress.ts';
 import type { StackSpec } from '../spec/types.ts';
 import type { GeneratorExecutor } from './generator-exec.ts';
 import { runGenerators } from './generators.ts';
-import { startK6 } from './k6.ts';
+import { k6CommandLine, startK6 } from './k6.ts';
 import { FILES, k6Args } from './k6-args.ts';
 import { GeneratorSampler } from './proc.ts';
 import { perReplicaFromCsv } from './replicas.ts';
@@ -38,7 +38,7 @@ export async function runLoadtest(opts: LoadtestOptions, ctx: LoadtestContext): 
   const env = ctx.env ?? process.env;
   const { bin, runId, dir, script, load, info, writeRunInfo } = await openRun(opts, v, ctx);
   const args = k6Args(v, dir, script);
-  info.command = [bin, ...args];
+  info.command = k6CommandLine(bin, args, v.cpus);
   await writeRunInfo({});
 
   ctx.progress.step(`k6 ${v.scenario}: ${load} for ${v.duration} against ${v.baseUrl} (run ${runId})`);
