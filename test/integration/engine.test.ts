@@ -113,7 +113,14 @@ describe('engine', () => {
   });
 
   it('reports status: three ready replicas with addresses, and the other services', async () => {
-    const st = await status(docker, project);
+    // `up` waits on the services' own readiness; Docker's health check runs every 5 s (every 1 s while starting on
+    // engines with API 1.44+), so its status may say `starting` for a few seconds more. Bounded: 20 s.
+    let st = await status(docker, project);
+    const healthy = (s: typeof st) => s.services.filter((x) => x.health === 'healthy').length >= 2;
+    for (let i = 0; i < 40 && !healthy(st); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      st = await status(docker, project);
+    }
     expect(st.replicas).toHaveLength(3);
     for (const r of st.replicas) {
       expect(r).toMatchObject({ state: 'running', ready: true, restarts: 0, lastExit: null });

@@ -17,6 +17,7 @@ import {
   type StackImages,
 } from '../../toolkit/images/index.ts';
 import type { Progress } from '../../toolkit/progress.ts';
+import { httpCheck } from '../../toolkit/spec/service-defs.ts';
 
 const TEST_LABEL = 'dev.replica-toolkit.test';
 const LABELS = { [MANAGED_LABEL]: 'true', [TEST_LABEL]: 'images' };
@@ -156,6 +157,21 @@ describe('services image', () => {
     });
     expect(res.stderr).toBe('');
     expect(res.stdout.trim()).toBe('true ok');
+  });
+
+  it("runs the services' health check in the image: healthy only on a 200 from the port it names", async () => {
+    // A server answering 200 on /ok and 503 elsewhere; the check, as the services run it, against three targets.
+    const server = "require('http').createServer((q,s)=>{s.statusCode=q.url==='/ok'?200:503;s.end()}).listen(8000)";
+    const check = (port: number, path: string) => httpCheck(port, path, 1).test.slice(2)[0];
+    const script = [
+      `node -e "${server}" & for i in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/8000) 2>/dev/null && break; sleep 0.1; done`,
+      `bash -c '${check(8000, '/ok').replaceAll("'", "'\\''")}'; echo ok=$?`,
+      `bash -c '${check(8000, '/ready').replaceAll("'", "'\\''")}'; echo unready=$?`,
+      `bash -c '${check(8001, '/ok').replaceAll("'", "'\\''")}' 2>/dev/null; echo closed=$?`,
+    ].join('\n');
+    const res = await runOnce(images.services, ['-c', script], { entrypoint: ['bash'] });
+    expect(httpCheck(8000, '/ok', 1).test.slice(0, 2)).toEqual(['bash', '-c']);
+    expect(res.stdout.trim().split('\n')).toEqual(['ok=0', 'unready=1', 'closed=1']);
   });
 
   it('serves /docs from the bundle (swagger-ui static files are in the image)', async () => {

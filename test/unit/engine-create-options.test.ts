@@ -45,6 +45,7 @@ describe('container create options from a ServiceDef', () => {
       Timeout: hc.timeoutSec * 1e9,
       Retries: hc.retries,
       StartPeriod: hc.startPeriodSec * 1e9,
+      StartInterval: 1e9,
     });
     expect(o.NetworkingConfig?.EndpointsConfig?.demo_default.Aliases).toEqual(['inference', 'inference-2']);
   });

@@ -74,7 +74,7 @@ describe('swarmServiceSpec', () => {
       Target: '/tmp',
       TmpfsOptions: { SizeBytes: 64 * 1024 * 1024, Mode: 0o1777 },
     });
-    expect(c.Healthcheck.Test).toEqual(['CMD', 'node', '-e', expect.stringContaining('/ready')]);
+    expect(c.Healthcheck.Test).toEqual(['CMD', 'bash', '-c', expect.stringContaining('GET /ready ')]);
   });
 
   it('drains inference long enough for the reload that follows a Swarm-chosen scale-down', () => {

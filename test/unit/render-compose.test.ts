@@ -49,8 +49,15 @@ describe('renderCompose', () => {
       stop_grace_period: '13s',
     });
     expect(inf.healthcheck).toMatchObject({
-      test: ['CMD', 'node', '-e', expect.stringContaining('/ready')],
-      retries: 15,
+      // `$` doubled: compose would interpolate `$code`.
+      test: [
+        'CMD',
+        'bash',
+        '-c',
+        expect.stringMatching(/\/dev\/tcp\/127\.0\.0\.1\/8000 .*GET \/ready .*"\$\$code" = 200/),
+      ],
+      interval: '5s',
+      retries: 6,
     });
     // Read as YAML 1.1, as docker-compose does: `no` must stay a string.
     expect(doc.services.trainer.restart).toBe('no');

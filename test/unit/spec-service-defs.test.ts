@@ -90,10 +90,16 @@ describe('serviceDefs', () => {
     });
     expect(by.inference.envFromSecrets).toEqual(['STORAGE_ACCESS_KEY', 'STORAGE_SECRET_KEY']);
     expect(by.inference.healthcheck?.test).toEqual([
-      'node',
-      '-e',
-      "fetch('http://127.0.0.1:8000/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))",
+      'bash',
+      '-c',
+      `exec 3<>/dev/tcp/127.0.0.1/8000 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && read -r _ code _ <&3 && [ "$code" = 200 ]`,
     ]);
+    expect(by.inference.healthcheck).toMatchObject({
+      intervalSec: 5,
+      retries: 6,
+      startIntervalSec: 1,
+      httpPath: '/ready',
+    });
     expect(by.inference.dependsOn).toEqual([
       { service: 'storage', condition: 'service_healthy' },
       { service: 'registry', condition: 'service_healthy' },

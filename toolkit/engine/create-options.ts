@@ -90,6 +90,7 @@ export function dockerHealthcheck(hc: ServiceDef['healthcheck']): Docker.HealthC
     Timeout: hc.timeoutSec * NS_PER_SEC,
     Retries: hc.retries,
     StartPeriod: hc.startPeriodSec * NS_PER_SEC,
+    StartInterval: hc.startIntervalSec * NS_PER_SEC,
   };
 }
 
