@@ -74,12 +74,11 @@ export const SERVICE_USER = '10001:10001';
 const STORAGE_URL = `http://storage:${CONTAINER_PORTS.storage}`;
 const REGISTRY_URL = `http://registry:${CONTAINER_PORTS.registry}`;
 
-/** A healthcheck that needs nothing but node (the images carry no curl). */
 /**
- * GET `path` on the container's own port, from bash (its /dev/tcp), healthy on a 200 status line: ~15 ms of CPU a
- * check. It was `node -e "fetch(…)"` every 2 s: a Node start, ~220 ms of CPU in the container plus the exec's, so
- * an idle 5-replica stack spent most of a core of 2 on its health checks, and a starting replica spent it beside its
- * own start-up (bench/README). Every 5 s once started (unhealthy after 6 failures: 30 s, as before), every second
+ * A healthcheck that needs nothing but bash (the images carry no curl): GET `path` on the container's own port
+ * through bash's /dev/tcp, healthy on a 200 status line: ~15 ms of CPU a check. It was `node -e "fetch(…)"` every
+ * 2 s: a Node start, ~220 ms of CPU in the container plus the exec's, so an idle 5-replica stack spent most of a core
+ * of 2 on its health checks, and a starting replica spent it beside its own start-up (bench/README). Every 5 s once started (unhealthy after 6 failures: 30 s, as before), every second
  * during the start period where the engine supports it. The toolkit's own waits probe `httpPath` directly.
  */
 export function httpCheck(port: number, path: string, startPeriodSec: number): HealthcheckDef {
