@@ -1,7 +1,7 @@
 // ServiceDef -> Docker's container create options. Pure, so the mapping is unit-tested without an engine.
 import type Docker from 'dockerode';
 import { RuntimeError } from '../errors.ts';
-import type { ServiceDef } from '../spec/service-defs.ts';
+import { jsonFileLogOptions, type ServiceDef } from '../spec/service-defs.ts';
 import { containerName, volumeName } from './labels.ts';
 
 const NS_PER_SEC = 1_000_000_000;
@@ -38,9 +38,7 @@ export function containerCreateOptions(input: CreateInput): Docker.ContainerCrea
       NanoCpus: def.limits ? Math.round(def.limits.cpus * NS_PER_SEC) : undefined,
       Memory: def.limits ? def.limits.memoryMiB * 1024 * 1024 : undefined,
       RestartPolicy: { Name: def.restart },
-      LogConfig: def.log
-        ? { Type: 'json-file', Config: { 'max-size': `${def.log.maxSizeMiB}m`, 'max-file': String(def.log.maxFiles) } }
-        : undefined,
+      LogConfig: def.log ? { Type: 'json-file', Config: jsonFileLogOptions(def.log) } : undefined,
       NetworkMode: network,
       PortBindings: ports.length
         ? Object.fromEntries(

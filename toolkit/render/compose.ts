@@ -9,7 +9,7 @@ import { Document } from 'yaml';
 import { STACK_RESERVATION } from '../engine/swarm/service-spec.ts';
 import { MANAGED_LABEL } from '../images/index.ts';
 import type { StackPaths } from '../paths.ts';
-import { NGINX_CONF_DIR, type ServiceDef } from '../spec/service-defs.ts';
+import { jsonFileLogOptions, NGINX_CONF_DIR, type ServiceDef } from '../spec/service-defs.ts';
 import type { StackSpec } from '../spec/types.ts';
 
 export const PROJECT_LABEL = 'dev.replica-toolkit.project';
@@ -61,12 +61,7 @@ function service(
       start_period: seconds(h.startPeriodSec),
     };
   }
-  if (def.log) {
-    s.logging = {
-      driver: 'json-file',
-      options: { 'max-size': `${def.log.maxSizeMiB}m`, 'max-file': String(def.log.maxFiles) },
-    };
-  }
+  if (def.log) s.logging = { driver: 'json-file', options: jsonFileLogOptions(def.log) };
   if (def.ports.length) s.ports = def.ports.map((p) => `${p.hostIp}:${p.hostPort}:${p.containerPort}`);
   const volumes = def.volumes.map((v) => {
     // The live balancer reads the toolkit's rewritten config; a hand run mounts the compose-flavour copy instead.

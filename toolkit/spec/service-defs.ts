@@ -65,6 +65,11 @@ export const DRAIN_DELAY_MS = 1_000;
 export const CONTAINER_PORTS = { storage: 9000, registry: 5000, inference: 8000, nginx: 8080 } as const;
 /** nginx's container log: 5 × 50 MiB, about 9 minutes of its access log at 900 req/s (~530 bytes a request on disk). */
 export const NGINX_LOG = { maxSizeMiB: 50, maxFiles: 5 } as const;
+/** A ServiceDef's `log` as json-file driver options, the same for a container and a compose service. */
+export const jsonFileLogOptions = (log: NonNullable<ServiceDef['log']>): Record<string, string> => ({
+  'max-size': `${log.maxSizeMiB}m`,
+  'max-file': String(log.maxFiles),
+});
 /** Where the nginx image reads the config the toolkit renders (a bind-mounted directory). */
 export const NGINX_CONF_DIR = '/etc/toolkit-nginx';
 export const STORAGE_VOLUME = 'storage-data';
