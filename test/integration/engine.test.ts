@@ -168,6 +168,19 @@ describe('engine', () => {
     expect(text).toMatch(/^\[nginx\] /);
   });
 
+  it("shows a request's access line at once, though nginx buffers its access log for up to 1 s", async () => {
+    const id = `logs-${randomBytes(6).toString('hex')}`;
+    const res = await fetch(`http://127.0.0.1:${spec.port}/health`, { headers: { 'x-request-id': id } });
+    expect(res.status).toBe(200);
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (c: Buffer) => {
+      text += c.toString();
+    });
+    await streamLogs(docker, project, { service: 'nginx', follow: false, tail: 50 }, out);
+    expect(text).toMatch(new RegExp(`^\\[nginx\\] \\{.*"request_id":"${id}"`, 'm'));
+  });
+
   it('changes nothing when run again with the same spec', async () => {
     const before = await containerIds();
     const st = await upWith(3);

@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { connectDocker, type DockerClient } from '../../toolkit/docker.ts';
 import { RuntimeError } from '../../toolkit/errors.ts';
 import { ensureImages, MANAGED_LABEL, type StackImages } from '../../toolkit/images/index.ts';
+import { readNginxAccessLog } from '../../toolkit/engine/nginx-access-log.ts';
 import { stackPaths } from '../../toolkit/paths.ts';
 import { silentProgress } from '../../toolkit/progress.ts';
 import { renderCompose } from '../../toolkit/render/compose.ts';
@@ -219,14 +220,10 @@ describe('a rendered config serving traffic', () => {
     const big = await fetch(`${lb.url}/predict`, { method: 'POST', body: 'x'.repeat(1_048_577) });
     expect(big.status).toBe(413);
 
-    // The access log line for the proxied request (bounded wait for it to be flushed).
-    let line: Record<string, unknown> | undefined;
-    for (let i = 0; i < 20 && !line; i++) {
-      const out = demuxDockerLog((await lb.c.logs({ stdout: true, stderr: false })) as Buffer);
-      const found = out.split('\n').find((l) => l.includes('"req-42"'));
-      if (found) line = JSON.parse(found) as Record<string, unknown>;
-      else await new Promise((res) => setTimeout(res, 100));
-    }
+    // The access log line for the proxied request: nginx buffers the log for up to 1 s, and the reader flushes it
+    // with SIGUSR1 first, so one read finds it.
+    const found = (await readNginxAccessLog(docker, lb.c.id)).split('\n').find((l) => l.includes('"req-42"'));
+    const line = found === undefined ? undefined : (JSON.parse(found) as Record<string, unknown>);
     expect(line).toMatchObject({
       method: 'POST',
       uri: '/predict',

@@ -79,7 +79,7 @@ describe('renderNginx', () => {
       'proxy_set_header Connection "";',
       'proxy_next_upstream error timeout;',
       'proxy_next_upstream_tries 2;',
-      'access_log /dev/stdout toolkit_json;',
+      'access_log /dev/stdout toolkit_json buffer=64k flush=1s;',
     ]) {
       expect(conf).toContain(line);
     }

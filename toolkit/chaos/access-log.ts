@@ -1,7 +1,8 @@
 // nginx's JSON access log (stdout of the nginx container) as records, for checks that need the balancer's view:
 // which replica served a request, how many upstreams it was tried on, whether a request id ran twice.
 import type { DockerClient } from '../docker.ts';
-import { demuxBuffer, listProjectContainers } from '../engine/query.ts';
+import { listProjectContainers } from '../engine/query.ts';
+import { readNginxAccessLog } from '../engine/nginx-access-log.ts';
 
 export interface AccessRecord {
   /** Epoch ms the request finished: $msec (ms precision); $time_iso8601 (whole seconds) in older logs. */
@@ -53,10 +54,7 @@ export function parseAccessLine(line: string): AccessRecord | null {
 export async function readAccessLog(docker: DockerClient, project: string, sinceSec = 0): Promise<AccessRecord[]> {
   const nginx = (await listProjectContainers(docker, project, 'nginx')).find((c) => !c.oneoff);
   if (!nginx) return [];
-  const buf = (await docker
-    .getContainer(nginx.id)
-    .logs({ stdout: true, stderr: false, follow: false, since: sinceSec })) as unknown as Buffer;
-  return demuxBuffer(buf)
+  return (await readNginxAccessLog(docker, nginx.id, sinceSec))
     .split('\n')
     .map(parseAccessLine)
     .filter((r): r is AccessRecord => r !== null);

@@ -2,6 +2,7 @@
 // interleaved. Without follow, lines are merged in time order; with follow, printed as they arrive until aborted.
 import { PassThrough, type Readable } from 'node:stream';
 import type { DockerClient } from '../docker.ts';
+import { flushNginxAccessLog } from './nginx-access-log.ts';
 import { listProjectContainers, type ProjectContainer } from './query.ts';
 
 export interface LogsOptions {
@@ -65,6 +66,8 @@ interface TimedLine {
 }
 
 async function collectLines(docker: DockerClient, c: ProjectContainer, prefix: string, tail?: number) {
+  // nginx holds up to 1 s of access lines in its buffer; a one-shot read should show the latest.
+  if (c.service === 'nginx') await flushNginxAccessLog(docker, c.id);
   const buf = (await docker.getContainer(c.id).logs({
     stdout: true,
     stderr: true,

@@ -1,9 +1,9 @@
-// Gathers what `lb stats` aggregates: nginx's access log through the Docker logs API (stdout only: the JSON lines),
-// and each live replica's in-flight gauge from its /metrics on the project network (the host reaches container IPs
-// on Linux; the engine polls /ready the same way).
+// Gathers what `lb stats` aggregates: nginx's access log through the Docker logs API (stdout only: the JSON lines,
+// flushed first), and each live replica's in-flight gauge from its /metrics on the project network (the host reaches
+// container IPs on Linux; the engine polls /ready the same way).
 import type { DockerClient } from '../docker.ts';
 import { UsageError } from '../errors.ts';
-import { demuxDockerLog } from '../render/nginx-check.ts';
+import { readNginxAccessLog } from '../engine/nginx-access-log.ts';
 import type { LiveBalancer } from './live.ts';
 import { type AccessLogEntry, aggregate, type LbStats, parseAccessLine } from './stats.ts';
 
@@ -28,11 +28,8 @@ export async function accessLog(
   sinceSec?: number,
 ): Promise<AccessLogEntry[]> {
   const sinceEpoch = sinceSec === undefined ? 0 : Math.floor(Date.now() / 1000) - sinceSec;
-  const raw = (await docker
-    .getContainer(containerId)
-    .logs({ stdout: true, stderr: false, follow: false, since: sinceEpoch })) as unknown as Buffer;
   const entries: AccessLogEntry[] = [];
-  for (const line of demuxDockerLog(raw).split('\n')) {
+  for (const line of (await readNginxAccessLog(docker, containerId, sinceEpoch)).split('\n')) {
     const e = parseAccessLine(line);
     // Docker's `since` is whole seconds; nginx's time is too, so the window edge is exact to the second.
     if (e && (sinceSec === undefined || Date.parse(e.time) >= sinceEpoch * 1000)) entries.push(e);
