@@ -3,8 +3,8 @@
 // this process's Docker work delays no request) through 20 scale events and a kill -9, and prints:
 //   failed requests, first-request delay of each new replica after it became ready (p50/p95/max), p99 during scale
 //   events vs steady state, and the kill case (failures vs in-flight at the kill, executed twice, recovery).
-// Usage: npx tsx bench/scale.ts [--events 20] [--rate R] [--settle 3] [--probe-rate 2000]. Ends with `down` (also
-// on failure). Also prints the host CPU busy share (/proc/stat) during events and in steady state.
+// Usage: npx tsx bench/scale.ts [--events 20] [--rate R] [--settle 3] [--probe-rate 2000] [--cpus 0.25]. Ends with
+// `down` (also on failure). Also prints the host CPU busy share (/proc/stat) during events and in steady state.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -34,6 +34,9 @@ const { values: args } = parseArgs({
     settle: { type: 'string', default: '3' },
     // What the capacity probe asks for, req/s.
     'probe-rate': { type: 'string', default: '2000' },
+    // Each replica's CPU limit (the spec's resources.cpus, default 1): below 1 the replicas, not the host, bound
+    // the capacity the load is half of.
+    cpus: { type: 'string' },
   },
 });
 const EVENTS = Math.min(SEQUENCE.length, Number(args.events));
@@ -52,7 +55,13 @@ const project = `bench-scale-${randomBytes(3).toString('hex')}`;
 const cwd = await mkdtemp(join(tmpdir(), 'bench-scale-'));
 const docker = await connectDocker();
 try {
-  const base = await loadSpec({ cwd, env: {}, flags: { project, replicas: 1, port: await freePort() } });
+  const base = await loadSpec({ cwd, env: {}, flags: {
+      project,
+      replicas: 1,
+      port: await freePort(),
+      ...(args.cpus ? { cpus: args.cpus } : {}),
+    },
+  });
   const paths = stackPaths(base);
   const images = await ensureImages(docker, base, silentProgress);
   const secrets = await loadOrCreateSecrets(paths);
@@ -232,6 +241,7 @@ function report(
   console.log(
     `\nbench/scale — ${windows.length} scale events (${windows.map((w) => w.target).join('→')}), load ${k.rate} req/s`,
   );
+  line('replica CPU limit (cores)', String(args.cpus ?? 'spec default (1)'));
   line('host load average (1 min) at the end', loadavg()[0].toFixed(1));
   line('capacity at 1 replica (req/s)', k.capacity.toFixed(0));
   line('requests sent during the scale part / dropped by the generator', `${scalePart.length} / ${dropped}`);
@@ -288,7 +298,11 @@ function report(
   );
   // The balancer's own view ($request_time: from nginx reading the request to its last byte sent): latency the stack
   // added, without the load generator's own scheduling delays on this shared host.
-  const scaleLog = k.accessLog.filter((a) => !k.killAt || a.time < k.killAt - SETTLE_MS / 2);
+  // Only the load's requests: the capacity probe before it over-asks on purpose, and its queueing is not steady state.
+  const loadIds = new Set(records.map((r) => r.id));
+  const scaleLog = k.accessLog.filter(
+    (a) => loadIds.has(a.request_id) && (!k.killAt || a.time < k.killAt - SETTLE_MS / 2),
+  );
   const startOf = (a: AccessRecord) => a.time - a.request_time * 1000;
   const p99nd = pct(
     scaleLog.filter((a) => inEvent(startOf(a))).map((a) => a.request_time * 1000),
