@@ -1,8 +1,8 @@
 // nginx's JSON access log (stdout of the nginx container) as records, for checks that need the balancer's view:
 // which replica served a request, how many upstreams it was tried on, whether a request id ran twice.
 import type { DockerClient } from '../docker.ts';
-import { listProjectContainers } from '../engine/query.ts';
 import { readNginxAccessLog } from '../engine/nginx-access-log.ts';
+import { listProjectContainers } from '../engine/query.ts';
 
 export interface AccessRecord {
   /** Epoch ms the request finished: $msec (ms precision); $time_iso8601 (whole seconds) in older logs. */

@@ -2,8 +2,8 @@
 // flushed first), and each live replica's in-flight gauge from its /metrics on the project network (the host reaches
 // container IPs on Linux; the engine polls /ready the same way).
 import type { DockerClient } from '../docker.ts';
-import { UsageError } from '../errors.ts';
 import { readNginxAccessLog } from '../engine/nginx-access-log.ts';
+import { UsageError } from '../errors.ts';
 import type { LiveBalancer } from './live.ts';
 import { type AccessLogEntry, aggregate, type LbStats, parseAccessLine } from './stats.ts';
 
