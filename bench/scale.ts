@@ -55,7 +55,10 @@ const project = `bench-scale-${randomBytes(3).toString('hex')}`;
 const cwd = await mkdtemp(join(tmpdir(), 'bench-scale-'));
 const docker = await connectDocker();
 try {
-  const base = await loadSpec({ cwd, env: {}, flags: {
+  const base = await loadSpec({
+    cwd,
+    env: {},
+    flags: {
       project,
       replicas: 1,
       port: await freePort(),
