@@ -11,18 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { connectDocker, type DockerClient } from '../../toolkit/docker.ts';
 import { readNginxAccessLog } from '../../toolkit/engine/nginx-access-log.ts';
+import { demuxBuffer } from '../../toolkit/engine/query.ts';
 import { RuntimeError } from '../../toolkit/errors.ts';
 import { ensureImages, MANAGED_LABEL, type StackImages } from '../../toolkit/images/index.ts';
 import { stackPaths } from '../../toolkit/paths.ts';
 import { silentProgress } from '../../toolkit/progress.ts';
 import { renderCompose } from '../../toolkit/render/compose.ts';
 import { renderNginx, type UpstreamServer } from '../../toolkit/render/nginx.ts';
-import {
-  CHECK_PID_LABEL,
-  CHECK_ROLE_LABEL,
-  checkNginxConfig,
-  demuxDockerLog,
-} from '../../toolkit/render/nginx-check.ts';
+import { CHECK_PID_LABEL, CHECK_ROLE_LABEL, checkNginxConfig } from '../../toolkit/render/nginx-check.ts';
 import { writeFileAtomic } from '../../toolkit/render/write.ts';
 import { loadOrCreateSecrets } from '../../toolkit/secrets.ts';
 import { DEFAULT_SPEC, STRATEGIES, type StackSpec, serviceDefs } from '../../toolkit/spec/index.ts';
@@ -178,7 +174,7 @@ async function serve(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(
-    `nginx did not answer on ${url}: ${demuxDockerLog((await c.logs({ stdout: true, stderr: true })) as Buffer)}`,
+    `nginx did not answer on ${url}: ${demuxBuffer((await c.logs({ stdout: true, stderr: true })) as Buffer)}`,
   );
 }
 

@@ -4,6 +4,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DockerClient } from '../docker.ts';
+import { demuxBuffer } from '../engine/query.ts';
 import { RuntimeError } from '../errors.ts';
 import { MANAGED_LABEL } from '../images/index.ts';
 import { NGINX_CONF_DIR, SERVICE_USER } from '../spec/service-defs.ts';
@@ -11,18 +12,6 @@ import { NGINX_CONF_DIR, SERVICE_USER } from '../spec/service-defs.ts';
 const CHECK_TIMEOUT_MS = 60_000;
 export const CHECK_ROLE_LABEL = 'dev.replica-toolkit.role';
 export const CHECK_PID_LABEL = 'dev.replica-toolkit.pid';
-
-/** Docker's log stream without a TTY: 8-byte frame headers (stream, 0, 0, 0, length32) before each chunk. */
-export function demuxDockerLog(buf: Buffer): string {
-  let out = '';
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const len = buf.readUInt32BE(i + 4);
-    out += buf.subarray(i + 8, i + 8 + len).toString('utf8');
-    i += 8 + len;
-  }
-  return out;
-}
 
 export async function checkNginxConfig(
   docker: DockerClient,
@@ -65,7 +54,7 @@ export async function checkNginxConfig(
       StatusCode: number;
     };
     if (result.StatusCode === 0) return;
-    const logs = demuxDockerLog((await started.logs({ stdout: true, stderr: true, follow: false })) as Buffer);
+    const logs = demuxBuffer((await started.logs({ stdout: true, stderr: true, follow: false })) as Buffer);
     const lines = logs
       .split('\n')
       .map((l) => l.trim())
