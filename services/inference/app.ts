@@ -18,6 +18,7 @@ import {
   validationErrorSchema,
 } from './schemas.ts';
 import { burnCpu, CpuCostMeter, processCpuMs } from './slowdown.ts';
+import type { Warmup } from './warmup.ts';
 
 function tooManyInstances(max: number) {
   return { loc: ['body', 'instances'], msg: `List should have at most ${max} items`, type: 'too_long' };
@@ -28,6 +29,8 @@ export interface ServingState {
   model(): LoadedModel | undefined;
   notReadyReason(): string;
   draining: boolean;
+  /** Requests the replica serves itself before it reports ready (warmup.ts). */
+  warmup: Warmup;
 }
 
 export async function buildApp(
@@ -74,6 +77,7 @@ export async function buildApp(
     done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {
+    if (state.warmup.isWarmupRequest(request.headers)) return done();
     metrics.observeRequest(
       request.routeOptions.url ?? 'unmatched',
       request.method,
@@ -130,7 +134,10 @@ export async function buildApp(
       }
       inflight++;
       try {
-        if (slowdown === 0) return { predictions: loaded.model.predict(request.body.instances), model: loaded.label };
+        // Warm-up requests skip the knob: its calibration must see only real load.
+        if (slowdown === 0 || state.warmup.isWarmupRequest(request.headers)) {
+          return { predictions: loaded.model.predict(request.body.instances), model: loaded.label };
+        }
         const t0 = processCpuMs();
         const predictions = loaded.model.predict(request.body.instances);
         const n = request.body.instances.length;
@@ -158,7 +165,7 @@ export async function buildApp(
     '/ready',
     {
       schema: {
-        summary: 'Readiness: a model is loaded and the replica is not draining',
+        summary: 'Readiness: a model is loaded, the replica has warmed up and is not draining',
         response: { 200: readySchema, 503: readySchema },
       },
     },
@@ -166,6 +173,7 @@ export async function buildApp(
       const loaded = state.model();
       if (state.draining) return reply.code(503).send({ status: 'not_ready', reason: 'draining' });
       if (!loaded) return reply.code(503).send({ status: 'not_ready', reason: state.notReadyReason() });
+      if (!state.warmup.done) return reply.code(503).send({ status: 'not_ready', reason: 'warming up' });
       return { status: 'ready', model: loaded.label };
     },
   );

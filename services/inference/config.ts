@@ -23,9 +23,14 @@ export interface InferenceConfig {
   logLevel: LogLevel;
   /** Extra CPU work per /predict as a percentage of its measured base cost: a knob for the CI gate. */
   slowdownPct: number;
+  /** Requests served in-process after the first model load and before /ready says ready (0: none). */
+  warmupRequests: number;
 }
 
 type Env = Record<string, string | undefined>;
+
+/** Enough for V8 to have compiled the request path (bench/README, bench/scale: warm-up before ready). */
+export const DEFAULT_WARMUP_REQUESTS = 2000;
 
 export function inferenceConfigFromEnv(env: Env): InferenceConfig {
   const r = new EnvReader(env);
@@ -51,6 +56,7 @@ export function inferenceConfigFromEnv(env: Env): InferenceConfig {
     replicaId: r.string('REPLICA_ID', os.hostname()),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     slowdownPct: r.number('SLOWDOWN_PCT', 0, 0, 100_000),
+    warmupRequests: r.int('WARMUP_REQUESTS', DEFAULT_WARMUP_REQUESTS, 0, 100_000),
   };
   if (model) return r.done(config);
   // EnvReader has no free-form problem; fold MODEL's into its report so every problem is listed at once.

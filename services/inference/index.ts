@@ -5,12 +5,13 @@ import { buildApp, type ServingState } from './app.ts';
 import type { InferenceConfig } from './config.ts';
 import { InferenceMetrics } from './metrics.ts';
 import { makeObjectReader } from './object-reader.ts';
+import { Warmup } from './warmup.ts';
 import { ModelWatcher } from './watcher.ts';
 
 export { type InferenceConfig, inferenceConfigFromEnv } from './config.ts';
 
 export interface InferenceHandle extends ServiceHandle {
-  /** True while a model is loaded and the replica is not draining (what GET /ready reports). */
+  /** True while a model is loaded, warm-up is over and the replica is not draining (what GET /ready reports). */
   ready(): boolean;
 }
 
@@ -22,6 +23,7 @@ export async function startInference(cfg: InferenceConfig): Promise<InferenceHan
     model: () => watcher?.current,
     notReadyReason: () => watcher?.reason ?? 'starting',
     draining: false,
+    warmup: new Warmup(cfg.warmupRequests),
   };
   const app = await buildApp(cfg, state, metrics);
   watcher = new ModelWatcher({
@@ -37,6 +39,18 @@ export async function startInference(cfg: InferenceConfig): Promise<InferenceHan
 
   await app.listen({ host: cfg.host, port: cfg.port });
   w.start();
+  if (!state.warmup.done) {
+    void w.firstLoad.then(async () => {
+      try {
+        const result = await state.warmup.run(app);
+        app.log.info(result, 'warmed up');
+      } catch (err) {
+        // A warm-up that fails must not keep the replica out of rotation: serve cold.
+        state.warmup.done = true;
+        app.log.warn({ err: (err as Error).message }, 'warm-up failed; serving without it');
+      }
+    });
+  }
   const { port } = app.server.address() as AddressInfo;
   const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -68,7 +82,7 @@ export async function startInference(cfg: InferenceConfig): Promise<InferenceHan
 
   return {
     url,
-    ready: () => !state.draining && w.current !== undefined,
+    ready: () => !state.draining && w.current !== undefined && state.warmup.done,
     close: () => {
       closing ??= drain();
       return closing;

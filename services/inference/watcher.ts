@@ -26,6 +26,9 @@ export class ModelWatcher {
   current: LoadedModel | undefined;
   /** Why no model is served yet (meaningful while `current` is undefined). */
   reason = 'model not loaded yet';
+  /** Settles when the first model is loaded (never, if the watcher stops before that). */
+  readonly firstLoad: Promise<void>;
+  private resolveFirstLoad!: () => void;
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -34,6 +37,9 @@ export class ModelWatcher {
 
   constructor(private readonly opts: WatcherOptions) {
     this.backoff = opts.backoff ?? { initialMs: 250, maxMs: 10_000 };
+    this.firstLoad = new Promise((resolve) => {
+      this.resolveFirstLoad = resolve;
+    });
   }
 
   start(): void {
@@ -63,6 +69,7 @@ export class ModelWatcher {
         const loaded = await loadVersion(s3, ref, signal);
         if (this.stopped) return;
         this.current = loaded;
+        this.resolveFirstLoad();
         metrics.modelLoaded(loaded.label);
         log.info({ model: loaded.label, previous: cur?.version }, `serving ${name}@${alias} version ${ref.version}`);
       }

@@ -1,5 +1,6 @@
 // Inference lifecycle with real processes: SIGTERM drains in-flight work and exits 0; the grace period
-// bounds a drain; registry or storage missing at start means 503 with a reason, then ready once they appear.
+// bounds a drain; registry or storage missing at start means 503 with a reason, then ready once they appear; the
+// warm-up runs before ready and stays out of the metrics.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type InferenceHandle, inferenceConfigFromEnv, startInference } from '../../services/inference/index.ts';
@@ -189,6 +190,53 @@ describe('dependencies missing at start', () => {
       maxObjectBytes: 1024 * 1024 * 1024,
     });
     cleanups.push(() => late.close());
+    await waitFor('ready', async () => (inference.ready() ? true : undefined));
+    expect((await getJson(`${inference.url}/ready`)).status).toBe(200);
+  });
+});
+
+describe('warm-up', () => {
+  async function requestsCounted(url: string, route: string): Promise<number> {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const re = new RegExp(`^http_requests_total\\{[^}]*route="${route}"[^}]*\\} (\\d+)$`, 'gm');
+    return [...text.matchAll(re)].reduce((sum, m) => sum + Number(m[1]), 0);
+  }
+
+  it('serves its warm-up to itself before /ready says ready, and leaves it out of /metrics', async () => {
+    const storage = await startTestStorage();
+    cleanups.push(() => storage.close());
+    const registry = await startTestRegistry(storage);
+    cleanups.push(() => registry.close());
+    await trainInto(storage, registry);
+
+    // Many warm-up requests, so the warming-up state lasts long enough to be seen.
+    const inference = await startInProcess({ ...envFor(storage, registry.url), WARMUP_REQUESTS: '20000' });
+    await waitFor('the warming-up reason', async () =>
+      (await notReadyReason(inference.url)) === 'warming up' ? true : undefined,
+    );
+    expect(inference.ready()).toBe(false);
+    await waitFor('ready', async () => (inference.ready() ? true : undefined), 60_000);
+    expect((await getJson(`${inference.url}/ready`)).status).toBe(200);
+    expect(await requestsCounted(inference.url, '/predict')).toBe(0);
+    expect(await requestsCounted(inference.url, '/health')).toBe(0);
+
+    // A client's own x-warmup header does not hide its request: the token is the process's secret.
+    const res = await fetch(`${inference.url}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-warmup': 'guess' },
+      body: JSON.stringify({ instances: [VALID_INSTANCE] }),
+    });
+    expect(res.status).toBe(200);
+    expect(await requestsCounted(inference.url, '/predict')).toBe(1);
+  });
+
+  it('with WARMUP_REQUESTS=0 is ready as soon as the model is loaded', async () => {
+    const storage = await startTestStorage();
+    cleanups.push(() => storage.close());
+    const registry = await startTestRegistry(storage);
+    cleanups.push(() => registry.close());
+    await trainInto(storage, registry);
+    const inference = await startInProcess({ ...envFor(storage, registry.url), WARMUP_REQUESTS: '0' });
     await waitFor('ready', async () => (inference.ready() ? true : undefined));
     expect((await getJson(`${inference.url}/ready`)).status).toBe(200);
   });

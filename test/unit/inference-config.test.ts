@@ -1,7 +1,7 @@
 // inferenceConfigFromEnv: defaults from docs/ARCHITECTURE.md, and one ConfigError naming every bad variable.
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../services/common/env.ts';
-import { inferenceConfigFromEnv } from '../../services/inference/config.ts';
+import { DEFAULT_WARMUP_REQUESTS, inferenceConfigFromEnv } from '../../services/inference/config.ts';
 import { MAX_FIELD_ERRORS, toFieldErrors } from '../../services/inference/errors.ts';
 
 const creds = { STORAGE_ACCESS_KEY: 'ak', STORAGE_SECRET_KEY: 'sk' };
@@ -23,6 +23,7 @@ describe('inferenceConfigFromEnv', () => {
       drainDelayMs: 1_000,
       logLevel: 'info',
       slowdownPct: 0,
+      warmupRequests: DEFAULT_WARMUP_REQUESTS,
     });
     expect(cfg.replicaId.length).toBeGreaterThan(0);
   });
@@ -44,6 +45,7 @@ describe('inferenceConfigFromEnv', () => {
       REPLICA_ID: 'r-7',
       LOG_LEVEL: 'warn',
       SLOWDOWN_PCT: '12.5',
+      WARMUP_REQUESTS: '0',
     });
     expect(cfg).toMatchObject({
       host: '127.0.0.1',
@@ -60,17 +62,25 @@ describe('inferenceConfigFromEnv', () => {
       replicaId: 'r-7',
       logLevel: 'warn',
       slowdownPct: 12.5,
+      warmupRequests: 0,
     });
   });
 
   it('lists every problem in one ConfigError', () => {
     const read = () =>
-      inferenceConfigFromEnv({ PORT: 'eighty', MAX_INFLIGHT: '0', LOG_LEVEL: 'loud', MODEL: 'penguins' });
+      inferenceConfigFromEnv({
+        PORT: 'eighty',
+        MAX_INFLIGHT: '0',
+        LOG_LEVEL: 'loud',
+        MODEL: 'penguins',
+        WARMUP_REQUESTS: '-1',
+      });
     expect(read).toThrow(ConfigError);
     expect(read).toThrow(/STORAGE_ACCESS_KEY is required/);
     expect(read).toThrow(/PORT="eighty" is not a whole number/);
     expect(read).toThrow(/MAX_INFLIGHT=0 is out of range/);
     expect(read).toThrow(/LOG_LEVEL="loud" must be one of/);
+    expect(read).toThrow(/WARMUP_REQUESTS=-1 is out of range/);
     expect(read).toThrow(/MODEL="penguins" must look like name@alias/);
   });
 
