@@ -47,7 +47,7 @@ export class Warmup {
 }
 
 function sampleBody(i: number): { instances: object[] } {
-  const n = 1 + (i % 4);
+  const n = 1 + ((i >> 1) % 4);
   const instances = Array.from({ length: n }, (_, k) => {
     const j = i + k;
     return {

@@ -229,15 +229,4 @@ describe('warm-up', () => {
     expect(res.status).toBe(200);
     expect(await requestsCounted(inference.url, '/predict')).toBe(1);
   });
-
-  it('with WARMUP_REQUESTS=0 is ready as soon as the model is loaded', async () => {
-    const storage = await startTestStorage();
-    cleanups.push(() => storage.close());
-    const registry = await startTestRegistry(storage);
-    cleanups.push(() => registry.close());
-    await trainInto(storage, registry);
-    const inference = await startInProcess({ ...envFor(storage, registry.url), WARMUP_REQUESTS: '0' });
-    await waitFor('ready', async () => (inference.ready() ? true : undefined));
-    expect((await getJson(`${inference.url}/ready`)).status).toBe(200);
-  });
 });
