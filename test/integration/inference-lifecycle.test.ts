@@ -125,6 +125,16 @@ async function startInProcess(env: Record<string, string>): Promise<InferenceHan
   return handle;
 }
 
+/** Storage and a registry holding a trained penguins@production, both closed after the test. */
+async function startTrainedDependencies(): Promise<{ storage: TestStorage; registry: TestRegistry }> {
+  const storage = await startTestStorage();
+  cleanups.push(() => storage.close());
+  const registry = await startTestRegistry(storage);
+  cleanups.push(() => registry.close());
+  await trainInto(storage, registry);
+  return { storage, registry };
+}
+
 async function notReadyReason(url: string): Promise<string> {
   const r = await getJson(`${url}/ready`);
   expect(r.status).toBe(503);
@@ -165,11 +175,7 @@ describe('dependencies missing at start', () => {
   });
 
   it('waits for storage, then becomes ready', async () => {
-    const storage = await startTestStorage();
-    cleanups.push(() => storage.close());
-    const registry = await startTestRegistry(storage);
-    cleanups.push(() => registry.close());
-    await trainInto(storage, registry);
+    const { storage, registry } = await startTrainedDependencies();
 
     // Inference reaches the registry but its storage endpoint is not there yet.
     const port = await freePort();
@@ -203,11 +209,7 @@ describe('warm-up', () => {
   }
 
   it('serves its warm-up to itself before /ready says ready, and leaves it out of /metrics', async () => {
-    const storage = await startTestStorage();
-    cleanups.push(() => storage.close());
-    const registry = await startTestRegistry(storage);
-    cleanups.push(() => registry.close());
-    await trainInto(storage, registry);
+    const { storage, registry } = await startTrainedDependencies();
 
     // Many warm-up requests, so the warming-up state lasts long enough to be seen.
     const inference = await startInProcess({ ...envFor(storage, registry.url), WARMUP_REQUESTS: '20000' });
