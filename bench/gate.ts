@@ -8,6 +8,11 @@
 //   npx tsx bench/gate.ts [--comparisons 20] [--regressions 0,10,25] [--samples 8] [--window 1] [--duration 2s]
 //                         [--users 4] [--batch 500] [--max-regression 5%] [--max-rounds 4]
 //                         [--mode simultaneous|interleaved] [--metric rps-per-cpu|rps] [--no-tune] [--no-pin] [--json]
+//                         [--record out.json]
+//
+// --record measures all rounds of every comparison, even after its verdict (the figures stay the shipped rule's:
+// the first decisive round), and writes every comparison's samples per round, placements and processes to a file,
+// so stopping rules can be judged offline on the same measurements (bench/gate-replay.ts).
 //
 // Simultaneous mode pins each side (service and its k6) to its own half of the CPUs and swaps the halves every round,
 // as the gate does for image and commit sides (toolkit/gate/placement.ts); --no-pin leaves placement to the scheduler.
@@ -27,7 +32,7 @@
 // change and the minutes it took. Targets (issue 6): A/A ≤ 1 false fail in 20; 10 % caught in ≥ 16 of 20; 25 % in
 // 20 of 20. The measured change says what SLOWDOWN_PCT really cost: see the caveat in the report.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -67,6 +72,7 @@ const { values: args } = parseArgs({
     // Each side (service and k6) on its own half of the CPUs, swapped every round, as the gate does for containers.
     pin: { type: 'boolean', default: true },
     json: { type: 'boolean', default: false },
+    record: { type: 'string' },
   },
 });
 const COMPARISONS = Number(args.comparisons);
@@ -227,10 +233,19 @@ async function main(): Promise<void> {
           (args.pin && MODE === 'simultaneous' ? ', each side on its own CPUs, swapped every round' : ''),
       );
       const rows = [];
+      const recorded: unknown[] = [];
       for (const s of SLOWDOWNS) {
         const level = await levelPool(s);
         const plain = level.plain;
         const outcomes: RegressionOutcome[] = [];
+        const pairs: Array<{ baselineUrl: string; candidateUrl: string } & RegressionOutcome> = [];
+        recorded.push({
+          regressionPct: s,
+          slowdownPct: level.slowdownPct,
+          tunedChange: level.change,
+          processes: { plain: level.plain.map((x) => x.url), slowed: level.slowed.map((x) => x.url) },
+          outcomes: pairs,
+        });
         const started = Date.now();
         for (let i = 0; i < COMPARISONS; i++) {
           const pick = seededRandom(7919 * (s + 1) + i);
@@ -245,13 +260,18 @@ async function main(): Promise<void> {
               config: { ...config, policy: { ...config.policy, seed: i + 1 } },
               load,
               urls: { baseline: plain[b].url, candidate: candidate.url, mode: MODE },
+              allRounds: args.record !== undefined,
             },
             { loadtest, progress: silentProgress, place: (round) => placePair(plain[b], candidate, round) },
           );
           outcomes.push(o);
+          pairs.push({ baselineUrl: plain[b].url, candidateUrl: candidate.url, ...o });
+          // Rewritten after every comparison, so a stopped run keeps what it measured.
+          if (args.record)
+            await writeFile(args.record, `${JSON.stringify({ args, config, levels: recorded }, null, 1)}\n`);
           const j = o.judgement;
           log(
-            `slowdown ${s}% #${i + 1}: ${j.verdict} after ${o.rounds.length} round(s), change ${(j.change * 100).toFixed(1)}% ` +
+            `slowdown ${s}% #${i + 1}: ${j.verdict} after ${roundsUsed(o)} round(s), change ${(j.change * 100).toFixed(1)}% ` +
               `[${(j.changeLo * 100).toFixed(1)}, ${(j.changeHi * 100).toFixed(1)}], p=${j.pValue.toPrecision(2)}, medians ${j.baseline.median.toFixed(0)} / ${j.candidate.median.toFixed(0)}`,
           );
         }
@@ -265,7 +285,7 @@ async function main(): Promise<void> {
           pass: count('pass'),
           inconclusive: count('inconclusive'),
           medianChangePct: median(outcomes.map((o) => o.judgement.change * 100)),
-          medianRounds: median(outcomes.map((o) => o.rounds.length)),
+          medianRounds: median(outcomes.map(roundsUsed)),
           minutes: (Date.now() - started) / 60_000,
         });
         await stopAll([...level.plain, ...level.slowed]);
@@ -280,6 +300,10 @@ async function main(): Promise<void> {
     await rm(work, { recursive: true, force: true });
   }
 }
+
+/** Rounds the verdict took: its first decisive round (all rounds when it stayed inconclusive). */
+const roundsUsed = (o: RegressionOutcome) =>
+  o.rounds.findIndex((r) => r.verdict !== 'inconclusive') + 1 || o.rounds.length;
 
 function print(rows: Array<Record<string, number>>, minutes: number): void {
   if (args.json) {

@@ -205,6 +205,20 @@ describe('runRegression', () => {
   });
 });
 
+describe('runRegression with allRounds (bench/gate --record)', () => {
+  it('measures every round after the verdict and keeps the first decisive one', async () => {
+    // A clear regression in rounds 1–2, none in 3–4: decided after 2; the later rounds are recorded, not judged.
+    const f = fake((url, i) => (url === A ? 100 : i <= 16 ? 70 : 100) + (i % 3));
+    const urls = { baseline: A, candidate: B, mode: 'interleaved' as const };
+    const o = await runRegression({ config: config({ maxRounds: 4 }), load: LOAD, urls, allRounds: true }, f.deps);
+    expect(f.calls).toHaveLength(4 * 8);
+    expect(o.rounds.map((r) => r.baselineN)).toEqual([4, 8, 12, 16]);
+    expect(o.rounds[1].verdict).toBe('fail');
+    expect(o.judgement).toMatchObject({ verdict: 'fail', baseline: { n: 8 } });
+    expect(o.rounds.every((r) => typeof r.startedAt === 'number')).toBe(true);
+  });
+});
+
 describe('runRegression with placement', () => {
   /** Pairs whose candidate/baseline ratio depends on where the baseline runs this round (its CPUs). */
   const placed = (ratioOn: (cpus: string, round: number) => number) => {

@@ -1,13 +1,14 @@
-// Regression measurement: repeated short runs, judged by judgeRegression, re-measured while inconclusive (up to a
-// limit). With two live targets the runs alternate A B B A …, so a slow drift of the shared machine (another job
-// starting, thermal throttling) lands on both sides equally instead of looking like a regression.
-import { median } from '../analyse/stats.ts';
+// Regression measurement: repeated rounds of runs, judged after each by judgeRounds (stopping.ts), re-measured
+// while inconclusive (up to a limit). With two live targets the runs alternate A B B A …, so a slow drift of the
+// shared machine (another job starting, thermal throttling) lands on both sides equally instead of looking like a
+// regression.
 import type { LoadtestOptions, LoadtestResult } from '../load/types.ts';
 import type { Progress } from '../progress.ts';
 import type { RegressionConfig, RegressionMetric } from './config.ts';
 import { cpuSeconds } from './cpu.ts';
 import type { RoundPlacement } from './placement.ts';
-import { judgeRegression, type RegressionJudgement } from './verdict.ts';
+import { judgeRounds, type MeasuredRound } from './stopping.ts';
+import type { RegressionJudgement } from './verdict.ts';
 import { windowedPairs } from './windows.ts';
 
 export interface RegressionDeps {
@@ -37,6 +38,11 @@ export interface RegressionInput {
   warmup?: string;
   /** Judge what is there, measure nothing (a recorded run). */
   readOnly?: boolean;
+  /**
+   * Measure all maxRounds rounds even after a verdict (bench/gate --record, to judge stopping rules offline); the
+   * outcome's judgement stays the first decisive one, so the figures are the rule's as shipped.
+   */
+  allRounds?: boolean;
 }
 
 export interface RegressionRound {
@@ -48,6 +54,10 @@ export interface RegressionRound {
   changeLo: number;
   changeHi: number;
   pValue: number;
+  /** CPUs of the baseline side in this round (simultaneous with placement). */
+  baselineCpus?: string;
+  /** When the round's measurement started (ms since the epoch). */
+  startedAt?: number;
 }
 
 export interface RegressionOutcome {
@@ -80,6 +90,7 @@ export async function runRegression(
   const { config } = input;
   const live = input.urls !== undefined;
   const simultaneous = live && input.urls!.mode === 'simultaneous';
+  const mode = simultaneous ? 'simultaneous' : live ? 'interleaved' : 'stored';
   if (!live && !input.baselineSamples?.length)
     throw new RangeError('a regression needs baseline samples or two targets');
   const baseline = [...(input.baselineSamples ?? [])];
@@ -103,15 +114,11 @@ export async function runRegression(
   }
 
   let judgement: RegressionJudgement | undefined;
-  // A fail must reproduce in a second, independent round: one run's samples share that run's accidents (a core
-  // shared with a noisy neighbour, one process's JIT luck), which no test on the samples of that run can see.
-  // With placement (deps.place), the independent rounds that count are the placements: a verdict needs both, and a
-  // fail must be beyond the limit in each, so neither a slow core nor a lucky one decides alone.
-  const confirm = config.confirm ?? config.maxRounds >= 2;
-  const beyondIn = new Set<string>();
-  const placementsSeen = new Set<string>();
+  let decided: RegressionJudgement | undefined;
+  const measured: MeasuredRound[] = [];
   for (let round = 1; round <= config.maxRounds; round++) {
     const before = { b: baseline.length, c: candidate.length };
+    const startedAt = Date.now();
     const where = simultaneous && !input.readOnly ? await deps.place?.(round) : undefined;
     if (!input.readOnly) {
       if (where)
@@ -142,25 +149,18 @@ export async function runRegression(
         for (let i = 0; i < want; i++) candidate.push(await measure(input.load.baseUrl));
       }
     }
-    if (candidate.length === 0 || baseline.length === 0) throw new RangeError('no samples to compare');
-    judgement = judgeRegression(baseline, candidate, config.policy, { paired: simultaneous });
-    const key = where ? `cpus ${where.baseline}` : `round ${round}`;
-    if (where) placementsSeen.add(key);
-    if (beyondLimit(roundChange(baseline, candidate, before, simultaneous, live), judgement.limit, config))
-      beyondIn.add(key);
-    if (judgement.verdict === 'fail' && confirm && beyondIn.size < 2 && !input.readOnly) {
-      judgement = {
-        ...judgement,
-        verdict: 'inconclusive',
-        reason: `${judgement.reason}; not yet reproduced in a second ${where ? 'placement' : 'round'}`,
-      };
-    } else if (where && judgement.verdict !== 'inconclusive' && placementsSeen.size < 2 && round < config.maxRounds) {
-      judgement = {
-        ...judgement,
-        verdict: 'inconclusive',
-        reason: `${judgement.reason}; not yet measured with the sides' CPUs swapped`,
-      };
-    }
+    measured.push({
+      baseline: baseline.slice(before.b),
+      candidate: candidate.slice(before.c),
+      ...(where ? { baselineCpus: where.baseline } : {}),
+    });
+    judgement = judgeRounds(measured, {
+      config,
+      mode,
+      storedBaseline: input.baselineSamples,
+      priorCandidate: input.candidateSamples,
+      final: input.readOnly,
+    });
     rounds.push({
       round,
       baselineN: baseline.length,
@@ -170,12 +170,18 @@ export async function runRegression(
       changeLo: judgement.changeLo,
       changeHi: judgement.changeHi,
       pValue: judgement.pValue,
+      ...(where ? { baselineCpus: where.baseline } : {}),
+      startedAt,
     });
     deps.progress.info(`regression round ${round}: ${judgement.verdict} — ${judgement.reason}`);
-    if (judgement.verdict !== 'inconclusive' || input.readOnly) break;
+    if (judgement.verdict !== 'inconclusive' || input.readOnly) {
+      decided ??= judgement;
+      if (!input.allRounds || input.readOnly) break;
+    }
   }
+  judgement = decided ?? judgement;
   return {
-    mode: simultaneous ? 'simultaneous' : live ? 'interleaved' : 'stored',
+    mode,
     metric: config.metric,
     replicas,
     baseline,
@@ -184,23 +190,4 @@ export async function runRegression(
     judgement: judgement!,
     untrustedSamples,
   };
-}
-
-/** This round's own point estimate of the ratio: its new samples only (stored mode: against every baseline sample). */
-function roundChange(
-  baseline: number[],
-  candidate: number[],
-  before: { b: number; c: number },
-  paired: boolean,
-  live: boolean,
-): number {
-  const c = candidate.slice(before.c);
-  const b = live ? baseline.slice(before.b) : baseline;
-  if (c.length === 0 || b.length === 0) return median(candidate) / median(baseline);
-  if (paired) return median(c.map((x, i) => x / b[i]));
-  return median(c) / median(b);
-}
-
-function beyondLimit(ratio: number, limit: number, config: RegressionConfig): boolean {
-  return config.policy.better === 'higher' ? ratio < limit : ratio > limit;
 }
