@@ -1,6 +1,7 @@
-// Injecting a regression of a known size for bench/gate. SLOWDOWN_PCT=p adds p % to the CPU an instance cost when
-// the knob calibrated itself; what that takes off the gate's metric depends on the setting (the share of a
-// request's CPU that is fixed per wake-up, which the load's shape sets; SMT siblings). So a "10 % regression" is
+// Injecting a regression of a known size for bench/gate. SLOWDOWN_PCT=p adds p % to the event loop CPU a request
+// costs (services/inference/slowdown.ts); what that takes off the gate's metric (all of the process's CPU, GC threads
+// included) depends on the setting (the share of a request's CPU that is fixed per wake-up, which the load's shape
+// sets; SMT siblings). So a "10 % regression" is
 // not a knob value but a measured fact: the knob is tuned until, in the comparisons' own setting and over many more
 // windows than a comparison gets, the candidate's requests per CPU-second are r % below the unslowed processes'.
 import { median } from '../toolkit/analyse/stats.ts';

@@ -140,14 +140,13 @@ export async function buildApp(
         }
         const t0 = processCpuMs();
         const predictions = loaded.model.predict(request.body.instances);
-        const n = request.body.instances.length;
-        // Until the meter has a whole-request figure, the model's own CPU time is the (lower) stand-in.
-        const perInstanceMs = cost.perInstanceMs ?? (processCpuMs() - t0) / n;
-        const burned = await burnCpu(perInstanceMs * n * slowdown);
+        const modelMs = processCpuMs() - t0;
+        // Until the meter has a figure, the model's own CPU time is the (lower) stand-in for the request's.
+        const burned = await burnCpu(modelMs * (cost.costPerModelMs ?? 1) * slowdown);
         const wasCalibrated = cost.calibrated;
-        cost.record(n, burned);
+        cost.record(modelMs, burned);
         if (!wasCalibrated && cost.calibrated) {
-          app.log.warn({ slowdownPct: cfg.slowdownPct, cpuMsPerInstance: cost.perInstanceMs }, 'slowdown calibrated');
+          app.log.warn({ slowdownPct: cfg.slowdownPct, costPerModelMs: cost.costPerModelMs }, 'slowdown calibrated');
         }
         return { predictions, model: loaded.label };
       } finally {

@@ -74,19 +74,23 @@ export async function burnCpu(ms: number): Promise<number> {
 }
 
 /**
- * What one predicted instance costs the whole process in CPU — HTTP parsing, validation, the model, serialisation,
- * GC — without the injected work: (CPU used − CPU burned) / instances answered, over windows of `windowMs` that
- * answered at least `minRequests`, once the process has served load for `warmupMs` (windows with requests, pauses
- * not counted). The figure is calibrated on the first `calibrationWindows` such windows (their median) and then
- * frozen. A live figure would feed back on itself: a slowed replica answers fewer requests, its fixed costs (timers,
- * metrics, idle GC) spread over fewer instances, each instance looks dearer, more is burned — a 10 % knob measured as
- * a 20–50 % regression. Frozen, SLOWDOWN_PCT=p makes an instance cost (1 + p/100)× what it cost under the
- * calibration load, so a saturated replica's throughput falls to 1/(1 + p/100).
+ * What a request costs the event loop thread — HTTP parsing, validation, the model, serialisation, GC — per ms of
+ * the model's own CPU time, without the injected work: (CPU used − CPU burned) / model CPU, over windows of `windowMs`
+ * that answered at least `minRequests`, once the process has served load for `warmupMs` (windows with requests,
+ * pauses not counted). The ratio is calibrated on the first `calibrationWindows` such windows (their median) and then
+ * frozen; each request then burns SLOWDOWN_PCT % of its own model CPU times that ratio, so a request costs
+ * (1 + p/100)× what it costs without the knob, and a saturated replica's throughput falls to 1/(1 + p/100).
  *
- * The defaults calibrate after 20 s of load, over 10 s: the JIT keeps making a request cheaper for ~20 s (2.67 ms of
- * CPU per prediction 10 s into a run of batch-500 requests, 1.93–2.1 ms from 25 s on). Calibrated at 4 s, as it was,
- * the knob burned against a cost 29 % above the steady one: SLOWDOWN_PCT=11.1 took 7.5 % off at first and 12.5 %
- * from 30 s on, so a regression tuned early measured larger later.
+ * Why a ratio to the model's CPU, measured per request, and not a frozen CPU cost per instance (as before):
+ * - The JIT keeps making a request cheaper for minutes (2.67 ms of CPU per batch-500 request 10 s into a run,
+ *   1.93–2.1 ms from 25 s on, less again minutes later). A frozen cost went on burning what a request cost at
+ *   calibration, so the injected regression grew as the process aged: tuned at −9.7 %, it measured −14.1 % over the
+ *   next 20 minutes. The model's CPU follows the JIT, and the ratio holds.
+ * - A slow spell of the core (a noisy neighbour on the host) during the 10 s of calibration made a frozen cost 15–20 %
+ *   dear, and the knob burned that much more for the process's life: SLOWDOWN_PCT=15.5 measured −21 % in one pool
+ *   and 19.3 −12 % in another. A spell slows the model and the rest of the request alike: the ratio does not move.
+ * - A live ratio would feed back on itself: a slowed replica answers fewer requests, its fixed costs (timers,
+ *   metrics, idle GC) spread over less model work, the ratio grows, more is burned. Hence frozen.
  */
 export class CpuCostMeter {
   private readonly samples: number[] = [];
@@ -98,7 +102,7 @@ export class CpuCostMeter {
   /** ms of windows that had requests and no pause: the load served so far. */
   private loadedMs = 0;
   private burnedInWindow = 0;
-  private instancesInWindow = 0;
+  private modelInWindow = 0;
 
   constructor(
     private readonly opts: {
@@ -111,8 +115,8 @@ export class CpuCostMeter {
     private readonly cpu: () => number = threadCpuMs,
   ) {}
 
-  /** Records `instances` answered and the CPU burned on purpose for them. */
-  record(instances: number, burnedMs: number): void {
+  /** Records one request answered: its model's CPU time and the CPU burned on purpose for it. */
+  record(modelMs: number, burnedMs: number): void {
     if (this.frozen !== undefined) return;
     if (!this.started) {
       // The first window opens at the first answer: start-up (model load, JIT) is not a request's cost.
@@ -121,7 +125,7 @@ export class CpuCostMeter {
       this.windowStartCpu = this.cpu();
       return;
     }
-    this.instancesInWindow += instances;
+    this.modelInWindow += modelMs;
     this.requestsInWindow += 1;
     this.burnedInWindow += burnedMs;
     const now = this.clock();
@@ -134,22 +138,27 @@ export class CpuCostMeter {
     // A window that stayed open across a pause (the load stopped, then came back) holds the idle time's CPU too.
     const unbroken = now - this.windowStart <= 2 * (this.opts.windowMs ?? 250);
     if (unbroken) this.loadedMs += now - this.windowStart;
-    if (warm && unbroken && this.requestsInWindow >= (this.opts.minRequests ?? 25) && real > 0) {
-      this.samples.push(real / this.instancesInWindow);
+    if (
+      warm &&
+      unbroken &&
+      this.requestsInWindow >= (this.opts.minRequests ?? 25) &&
+      real > 0 &&
+      this.modelInWindow > 0
+    ) {
+      this.samples.push(real / this.modelInWindow);
       if (this.samples.length >= (this.opts.calibrationWindows ?? 40)) this.frozen = median(this.samples);
     }
     this.windowStart = now;
     this.windowStartCpu = cpuNow;
     this.burnedInWindow = 0;
-    this.instancesInWindow = 0;
+    this.modelInWindow = 0;
     this.requestsInWindow = 0;
   }
 
-  /** CPU ms per instance: the median of the calibration windows so far; undefined before the first. */
-  get perInstanceMs(): number | undefined {
+  /** A request's CPU per ms of its model's CPU: the median of the calibration windows so far; undefined before the first. */
+  get costPerModelMs(): number | undefined {
     return this.frozen ?? (this.samples.length > 0 ? median(this.samples) : undefined);
   }
-
   /** True once calibrated: the figure no longer changes. */
   get calibrated(): boolean {
     return this.frozen !== undefined;
