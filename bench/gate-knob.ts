@@ -62,7 +62,7 @@ export async function tuneKnob<S extends { url: string }>(
   r: number,
   load: LoadtestOptions,
   deps: KnobDeps<S>,
-  opts: { windows?: number; tolerance?: number; attempts?: number } = {},
+  opts: { windows?: number; tolerance?: number; attempts?: number; pairWarmup?: string } = {},
 ): Promise<TunedKnob<S>> {
   const windows = opts.windows ?? 6;
   const tolerance = opts.tolerance ?? 0.01;
@@ -79,7 +79,7 @@ export async function tuneKnob<S extends { url: string }>(
       for (const base of pool.plain) {
         // Both placements alike often, as the comparisons' rounds alternate them.
         const where = await deps.place?.(base, svc, ++round);
-        await warmPair(base, svc, load, deps.loadtest, '7s', where);
+        await warmPair(base, svc, load, deps.loadtest, opts.pairWarmup ?? '7s', where);
         const w = await windowedPairs({ baseline: base.url, candidate: svc.url }, load, windows, 1000, deps, where);
         ratios.push(...w.candidate.map((c, j) => c / w.baseline[j]));
       }

@@ -53,6 +53,13 @@ const beyond = (x: number, j: RegressionJudgement, ctx: StoppingContext) =>
 
 const RULES: Record<string, Rule> = {
   shipped: judgeRounds,
+  // No verdict at all, pass or fail, before round 2 (what placement per round gives anyway).
+  'two-rounds': (rounds, ctx) => {
+    const j = judgeRounds(rounds, ctx);
+    return rounds.length >= 2 || j.verdict === 'inconclusive'
+      ? j
+      : { ...j, verdict: 'inconclusive', reason: `${j.reason}; one round` };
+  },
   // No fail before the third round: a slow spell must outlast three rounds, not two.
   'three-rounds': failOnlyIf((rounds) => rounds.length >= 3, 'no fail before round 3'),
   // Three rounds each beyond the limit on their own.

@@ -8,7 +8,7 @@
 //   npx tsx bench/gate.ts [--comparisons 20] [--regressions 0,10,25] [--samples 8] [--window 1] [--duration 2s]
 //                         [--users 4] [--batch 500] [--max-regression 5%] [--max-rounds 4]
 //                         [--mode simultaneous|interleaved] [--metric rps-per-cpu|rps] [--no-tune] [--no-pin] [--json]
-//                         [--record out.json]
+//                         [--record out.json] [--swap round|window] [--pair-warmup 20s]
 //
 // --record measures all rounds of every comparison, even after its verdict (the figures stay the shipped rule's:
 // the first decisive round), and writes every comparison's samples per round, placements and processes to a file,
@@ -16,6 +16,10 @@
 //
 // Simultaneous mode pins each side (service and its k6) to its own half of the CPUs and swaps the halves every round,
 // as the gate does for image and commit sides (toolkit/gate/placement.ts); --no-pin leaves placement to the scheduler.
+// --swap window (experimental) swaps the services' CPUs before every 1 s window instead, k6 unpinned, and pairs one
+// window per placement into each sample (toolkit/gate/windows.ts). --pair-warmup loads each comparison's pair, and
+// each pair the knob's tuning measures, side by side for that long first: a pool process idle while other pairs ran
+// comes back dearer per request for tens of seconds, which hides part of a regression in the first rounds.
 //
 // Each injected regression r is a measured fact, not a knob value: SLOWDOWN_PCT starts at 100·r/(100−r) and is tuned
 // (bench/gate-knob.ts) until two slowed processes, each beside every unslowed one for 6 windows of 1 s, measure r % fewer
@@ -73,6 +77,11 @@ const { values: args } = parseArgs({
     pin: { type: 'boolean', default: true },
     json: { type: 'boolean', default: false },
     record: { type: 'string' },
+    // Swap the sides' CPUs every round (the gate's default) or before every 1 s window (experimental).
+    swap: { type: 'string', default: 'round' },
+    // Load each comparison's pair side by side this long first ('0s': none). A process idle while other pairs ran
+    // comes back dearer per request for tens of seconds, which shrinks a regression relative to it.
+    'pair-warmup': { type: 'string', default: '0s' },
   },
 });
 const COMPARISONS = Number(args.comparisons);
@@ -80,6 +89,7 @@ const SLOWDOWNS = String(args.regressions).split(',').map(Number);
 const ROOT = new URL('../', import.meta.url).pathname;
 const POOL = 3;
 const MODE = args.mode === 'interleaved' ? 'interleaved' : 'simultaneous';
+const pairWarmupSet = !/^0+(\.0+)?(ms|s|m)?$/.test(String(args['pair-warmup']));
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -211,7 +221,9 @@ async function main(): Promise<void> {
       };
       const levelPool = async (r: number): Promise<TunedKnob<Service>> => {
         if (r > 0 && MODE === 'simultaneous' && args.tune) {
-          return await tuneKnob(r, load, { pool, stop: stopAll, loadtest, log, place: placePair });
+          // Each tuning pair warmed as the comparisons' pairs are (7 s when they are not).
+          const pairWarmup = pairWarmupSet ? String(args['pair-warmup']) : undefined;
+          return await tuneKnob(r, load, { pool, stop: stopAll, loadtest, log, place: placePair }, { pairWarmup });
         }
         const pct = r > 0 ? slowdownPctFor(r) : 0;
         return { ...(await pool(pct)), slowdownPct: pct, change: Number.NaN };
@@ -230,7 +242,7 @@ async function main(): Promise<void> {
         `${COMPARISONS} ${MODE} comparisons of ${args.metric} per slowdown ${SLOWDOWNS.join(', ')}%: ${config.samples} × ` +
           `${config.window ? `${config.window}s windows of one run` : `${load.duration} runs`} per side per round, ` +
           `≤ ${config.maxRounds} rounds, ${load.users} VUs, batch ${load.batch}, tolerated ${args['max-regression']}` +
-          (args.pin && MODE === 'simultaneous' ? ', each side on its own CPUs, swapped every round' : ''),
+          (args.pin && MODE === 'simultaneous' ? `, each side on its own CPUs, swapped every ${args.swap}` : ''),
       );
       const rows = [];
       const recorded: unknown[] = [];
@@ -254,6 +266,10 @@ async function main(): Promise<void> {
             s === 0
               ? plain[(b + 1 + Math.floor(pick() * (plain.length - 1))) % plain.length]
               : level.slowed[Math.floor(pick() * level.slowed.length)];
+          if (pairWarmupSet) {
+            const where = await placePair(plain[b], candidate, 1);
+            await warmPair(plain[b], candidate, load, loadtest, String(args['pair-warmup']), where);
+          }
           const o = await runRegression(
             // A different bootstrap seed per comparison, as separate CI runs would have.
             {
@@ -261,6 +277,7 @@ async function main(): Promise<void> {
               load,
               urls: { baseline: plain[b].url, candidate: candidate.url, mode: MODE },
               allRounds: args.record !== undefined,
+              swapEvery: args.swap === 'window' ? 'window' : 'round',
             },
             { loadtest, progress: silentProgress, place: (round) => placePair(plain[b], candidate, round) },
           );

@@ -43,6 +43,12 @@ export interface RegressionInput {
    * outcome's judgement stays the first decisive one, so the figures are the rule's as shipped.
    */
   allRounds?: boolean;
+  /**
+   * Simultaneous windows with placement: swap the sides' CPUs every round (the default) or before every window
+   * (windows.ts; each sample then pairs two windows, one per placement, and k6 runs unpinned). Experimental:
+   * bench/gate --swap window.
+   */
+  swapEvery?: 'round' | 'window';
 }
 
 export interface RegressionRound {
@@ -119,12 +125,14 @@ export async function runRegression(
   for (let round = 1; round <= config.maxRounds; round++) {
     const before = { b: baseline.length, c: candidate.length };
     const startedAt = Date.now();
-    const where = simultaneous && !input.readOnly ? await deps.place?.(round) : undefined;
+    const perWindow = input.swapEvery === 'window' && deps.place !== undefined;
+    const where = simultaneous && !input.readOnly && !perWindow ? await deps.place?.(round) : undefined;
     if (!input.readOnly) {
       if (where)
         deps.progress.info(`round ${round}: baseline on CPUs ${where.baseline}, candidate on ${where.candidate}`);
       if (simultaneous && config.window !== undefined && config.metric === 'rps-per-cpu') {
-        const w = await windowedPairs(input.urls!, input.load, config.samples, config.window * 1000, deps, where);
+        const swap = perWindow ? deps.place : undefined;
+        const w = await windowedPairs(input.urls!, input.load, config.samples, config.window * 1000, deps, where, swap);
         baseline.push(...w.baseline);
         candidate.push(...w.candidate);
         untrustedSamples += w.results.filter((r) => !r.generator.trusted).length;

@@ -22,13 +22,21 @@ export async function windowedPairs(
   deps: WindowDeps,
   /** Each side's k6 pinned to its service's CPUs (the services are pinned by the caller). */
   where?: RoundPlacement,
+  /**
+   * Swaps the services' CPUs before every window instead (k = 1, 2, …: the halves alternate), with both k6 left
+   * unpinned; each sample is then the geometric mean of two windows, one per placement, so a slow spell of one CPU
+   * that lasts longer than a window lands on both sides.
+   */
+  swap?: (k: number) => Promise<RoundPlacement | undefined>,
 ): Promise<{ baseline: number[]; candidate: number[]; results: LoadtestResult[] }> {
   const read = deps.counters ?? serviceCounters;
   const duration = `${Math.ceil((LEAD_MS + windows * windowMs + 2000) / 1000)}s`;
   let finished = false;
+  const pin = swap ? undefined : where;
+  if (swap) await swap(1);
   const runs = Promise.all([
-    deps.loadtest({ ...load, duration, baseUrl: urls.baseline, cpus: where?.baseline }),
-    deps.loadtest({ ...load, duration, baseUrl: urls.candidate, cpus: where?.candidate }),
+    deps.loadtest({ ...load, duration, baseUrl: urls.baseline, cpus: pin?.baseline }),
+    deps.loadtest({ ...load, duration, baseUrl: urls.candidate, cpus: pin?.candidate }),
   ]).finally(() => {
     finished = true;
   });
@@ -43,8 +51,9 @@ export async function windowedPairs(
       prev = await snap();
       if (prev[0].predictions > start[0].predictions && prev[1].predictions > start[1].predictions) break;
     }
-    const baseline: number[] = [];
-    const candidate: number[] = [];
+    // Per placement parity (always 0 without swapping).
+    const baseline: number[][] = [[], []];
+    const candidate: number[][] = [[], []];
     for (let i = 0; i < windows && !finished; i++) {
       await new Promise((r) => setTimeout(r, windowMs));
       const next = await snap();
@@ -53,13 +62,20 @@ export async function windowedPairs(
         (b.predictions - a.predictions) / (b.cpuSeconds - a.cpuSeconds);
       const pb = rate(prev[0], next[0]);
       const pc = rate(prev[1], next[1]);
+      const parity = swap ? i % 2 : 0;
       if (Number.isFinite(pb) && Number.isFinite(pc) && pb > 0 && pc > 0) {
-        baseline.push(pb);
-        candidate.push(pc);
+        baseline[parity].push(pb);
+        candidate[parity].push(pc);
       }
-      prev = next;
+      if (swap && i + 1 < windows) {
+        await swap(i + 2);
+        prev = await snap(); // the next window starts after the move
+      } else prev = next;
     }
-    return { baseline, candidate, results: await runs };
+    if (!swap) return { baseline: baseline[0], candidate: candidate[0], results: await runs };
+    const n = Math.min(baseline[0].length, baseline[1].length);
+    const geo = (xs: number[][]) => Array.from({ length: n }, (_, j) => Math.sqrt(xs[0][j] * xs[1][j]));
+    return { baseline: geo(baseline), candidate: geo(candidate), results: await runs };
   } catch (err) {
     await runs.catch(() => undefined);
     throw err;
