@@ -13,7 +13,13 @@ import { parseArgs } from 'node:util';
 import { median } from '../toolkit/analyse/stats.ts';
 import type { RegressionConfig } from '../toolkit/gate/config.ts';
 import type { RegressionOutcome } from '../toolkit/gate/regression.ts';
-import { judgeRounds, type MeasuredRound, roundRatio, type StoppingContext } from '../toolkit/gate/stopping.ts';
+import {
+  beyondLimit,
+  judgeRounds,
+  type MeasuredRound,
+  roundRatio,
+  type StoppingContext,
+} from '../toolkit/gate/stopping.ts';
 import { judgeRegression, type RegressionJudgement, type Verdict } from '../toolkit/gate/verdict.ts';
 
 const { values: args, positionals: files } = parseArgs({
@@ -49,7 +55,7 @@ const ratios = (rounds: MeasuredRound[], ctx: StoppingContext) => {
   return rounds.map((r) => roundRatio(r, b, c, ctx));
 };
 const beyond = (x: number, j: RegressionJudgement, ctx: StoppingContext) =>
-  ctx.config.policy.better === 'higher' ? x < j.limit : x > j.limit;
+  beyondLimit(x, j.limit, ctx.config.policy.better);
 
 const RULES: Record<string, Rule> = {
   shipped: judgeRounds,

@@ -53,6 +53,7 @@ import { bundleServices } from '../toolkit/images/bundle.ts';
 import { runLoadtest } from '../toolkit/load/index.ts';
 import type { LoadtestOptions } from '../toolkit/load/types.ts';
 import { silentProgress } from '../toolkit/progress.ts';
+import { parseDurationSec } from '../toolkit/sweep/validate.ts';
 import { FIRST_WARMUP, slowdownPctFor, type TunedKnob, tuneKnob, warmPair } from './gate-knob.ts';
 
 const { values: args } = parseArgs({
@@ -89,7 +90,7 @@ const SLOWDOWNS = String(args.regressions).split(',').map(Number);
 const ROOT = new URL('../', import.meta.url).pathname;
 const POOL = 3;
 const MODE = args.mode === 'interleaved' ? 'interleaved' : 'simultaneous';
-const pairWarmupSet = !/^0+(\.0+)?(ms|s|m)?$/.test(String(args['pair-warmup']));
+const pairWarmupSet = parseDurationSec(String(args['pair-warmup']), '--pair-warmup') > 0;
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -249,14 +250,13 @@ async function main(): Promise<void> {
       for (const s of SLOWDOWNS) {
         const level = await levelPool(s);
         const plain = level.plain;
-        const outcomes: RegressionOutcome[] = [];
-        const pairs: Array<{ baselineUrl: string; candidateUrl: string } & RegressionOutcome> = [];
+        const outcomes: Array<{ baselineUrl: string; candidateUrl: string } & RegressionOutcome> = [];
         recorded.push({
           regressionPct: s,
           slowdownPct: level.slowdownPct,
           tunedChange: level.change,
           processes: { plain: level.plain.map((x) => x.url), slowed: level.slowed.map((x) => x.url) },
-          outcomes: pairs,
+          outcomes,
         });
         const started = Date.now();
         for (let i = 0; i < COMPARISONS; i++) {
@@ -281,8 +281,7 @@ async function main(): Promise<void> {
             },
             { loadtest, progress: silentProgress, place: (round) => placePair(plain[b], candidate, round) },
           );
-          outcomes.push(o);
-          pairs.push({ baselineUrl: plain[b].url, candidateUrl: candidate.url, ...o });
+          outcomes.push({ baselineUrl: plain[b].url, candidateUrl: candidate.url, ...o });
           // Rewritten after every comparison, so a stopped run keeps what it measured.
           if (args.record)
             await writeFile(args.record, `${JSON.stringify({ args, config, levels: recorded }, null, 1)}\n`);

@@ -159,6 +159,7 @@ export class CpuCostMeter {
   get costPerModelMs(): number | undefined {
     return this.frozen ?? (this.samples.length > 0 ? median(this.samples) : undefined);
   }
+
   /** True once calibrated: the figure no longer changes. */
   get calibrated(): boolean {
     return this.frozen !== undefined;

@@ -78,6 +78,7 @@ export function roundRatio(
   return median(c) / median(b);
 }
 
-function beyondLimit(ratio: number, limit: number, better: 'higher' | 'lower'): boolean {
+/** Whether a ratio is worse than the limit in the metric's own direction. */
+export function beyondLimit(ratio: number, limit: number, better: 'higher' | 'lower'): boolean {
   return better === 'higher' ? ratio < limit : ratio > limit;
 }
