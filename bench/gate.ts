@@ -8,18 +8,19 @@
 //   npx tsx bench/gate.ts [--comparisons 20] [--regressions 0,10,25] [--samples 8] [--window 1] [--duration 2s]
 //                         [--users 4] [--batch 500] [--max-regression 5%] [--max-rounds 4]
 //                         [--mode simultaneous|interleaved] [--metric rps-per-cpu|rps] [--no-tune] [--no-pin] [--json]
-//                         [--record out.json] [--swap round|window] [--pair-warmup 20s]
+//                         [--record out.json] [--swap round|window] [--pair-warmup 30s]
 //
 // --record measures all rounds of every comparison, even after its verdict (the figures stay the shipped rule's:
 // the first decisive round), and writes every comparison's samples per round, placements and processes to a file,
 // so stopping rules can be judged offline on the same measurements (bench/gate-replay.ts).
 //
-// Simultaneous mode pins each side (service and its k6) to its own half of the CPUs and swaps the halves every round,
-// as the gate does for image and commit sides (toolkit/gate/placement.ts); --no-pin leaves placement to the scheduler.
-// --swap window (experimental) swaps the services' CPUs before every 1 s window instead, k6 unpinned, and pairs one
-// window per placement into each sample (toolkit/gate/windows.ts). --pair-warmup loads each comparison's pair, and
-// each pair the knob's tuning measures, side by side for that long first: a pool process idle while other pairs ran
-// comes back dearer per request for tens of seconds, which hides part of a regression in the first rounds.
+// Simultaneous mode gives each side its own half of the CPUs, as the gate does for image and commit sides
+// (toolkit/gate/placement.ts), and by default (the gate's, regression.swap) swaps the services' halves before every
+// 1 s window, k6 unpinned, pairing one window per placement into each sample (toolkit/gate/windows.ts); --swap round
+// pins each service with its k6 and swaps every round instead; --no-pin leaves placement to the scheduler.
+// --pair-warmup (default 30s; 0s: none) loads each comparison's pair, and each pair the knob's tuning measures, side
+// by side for that long first: a pool process idle while other pairs ran comes back dearer per request for tens of
+// seconds, which hides part of a regression in the first rounds.
 //
 // Each injected regression r is a measured fact, not a knob value: SLOWDOWN_PCT starts at 100·r/(100−r) and is tuned
 // (bench/gate-knob.ts) until two slowed processes, each beside every unslowed one for 6 windows of 1 s, measure r % fewer
@@ -44,7 +45,13 @@ import { inferenceEnv } from '../test/helpers/inference-env.ts';
 import { startTestRegistry, trainInto } from '../test/helpers/registry.ts';
 import { startTestStorage } from '../test/helpers/storage.ts';
 import { median } from '../toolkit/analyse/stats.ts';
-import { DEFAULT_MAX_ROUNDS, parseFraction, type RegressionConfig } from '../toolkit/gate/config.ts';
+import {
+  DEFAULT_MAX_ROUNDS,
+  parseFraction,
+  type RegressionConfig,
+  type SwapEvery,
+  swapEvery,
+} from '../toolkit/gate/config.ts';
 import { localCpuIds, placementFor, type RoundPlacement } from '../toolkit/gate/placement.ts';
 import { type RegressionOutcome, runRegression } from '../toolkit/gate/regression.ts';
 import { seededRandom } from '../toolkit/gate/stats.ts';
@@ -78,11 +85,11 @@ const { values: args } = parseArgs({
     pin: { type: 'boolean', default: true },
     json: { type: 'boolean', default: false },
     record: { type: 'string' },
-    // Swap the sides' CPUs every round (the gate's default) or before every 1 s window (experimental).
-    swap: { type: 'string', default: 'round' },
+    // Swap the sides' CPUs before every window or every round; default: the gate's (regression.swap).
+    swap: { type: 'string' },
     // Load each comparison's pair side by side this long first ('0s': none). A process idle while other pairs ran
     // comes back dearer per request for tens of seconds, which shrinks a regression relative to it.
-    'pair-warmup': { type: 'string', default: '0s' },
+    'pair-warmup': { type: 'string', default: '30s' },
   },
 });
 const COMPARISONS = Number(args.comparisons);
@@ -90,6 +97,10 @@ const SLOWDOWNS = String(args.regressions).split(',').map(Number);
 const ROOT = new URL('../', import.meta.url).pathname;
 const POOL = 3;
 const MODE = args.mode === 'interleaved' ? 'interleaved' : 'simultaneous';
+if (args.swap !== undefined && args.swap !== 'round' && args.swap !== 'window') {
+  process.stderr.write(`bench: --swap ${args.swap}: write --swap round or --swap window\n`);
+  process.exit(2);
+}
 const pairWarmupSet = parseDurationSec(String(args['pair-warmup']), '--pair-warmup') > 0;
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -239,11 +250,12 @@ async function main(): Promise<void> {
         maxRounds: Number(args['max-rounds']),
         inconclusive: 'warn',
       };
+      config.swap = swapEvery({ swap: args.swap as SwapEvery | undefined, window: config.window });
       log(
         `${COMPARISONS} ${MODE} comparisons of ${args.metric} per slowdown ${SLOWDOWNS.join(', ')}%: ${config.samples} × ` +
           `${config.window ? `${config.window}s windows of one run` : `${load.duration} runs`} per side per round, ` +
           `≤ ${config.maxRounds} rounds, ${load.users} VUs, batch ${load.batch}, tolerated ${args['max-regression']}` +
-          (args.pin && MODE === 'simultaneous' ? `, each side on its own CPUs, swapped every ${args.swap}` : ''),
+          (args.pin && MODE === 'simultaneous' ? `, each side on its own CPUs, swapped every ${config.swap}` : ''),
       );
       const rows = [];
       const recorded: unknown[] = [];
@@ -277,7 +289,6 @@ async function main(): Promise<void> {
               load,
               urls: { baseline: plain[b].url, candidate: candidate.url, mode: MODE },
               allRounds: args.record !== undefined,
-              swapEvery: args.swap === 'window' ? 'window' : 'round',
             },
             { loadtest, progress: silentProgress, place: (round) => placePair(plain[b], candidate, round) },
           );

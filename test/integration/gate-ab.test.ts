@@ -14,6 +14,7 @@ import type { CommandIO } from '../../toolkit/commands/io.ts';
 import { LABEL, projectFilters, readRotation } from '../../toolkit/engine/index.ts';
 import { SAMPLE_PREDICT_BODY } from '../../toolkit/engine/traffic.ts';
 import { EXIT, GateFailedError, UsageError } from '../../toolkit/errors.ts';
+import { localCpuIds, placementFor } from '../../toolkit/gate/placement.ts';
 import { sideLauncher } from '../../toolkit/gate/sides.ts';
 import { imageForCommit } from '../../toolkit/gate/sides-commit.ts';
 import { GATE_SIDE_LABEL } from '../../toolkit/gate/sides-container.ts';
@@ -95,8 +96,10 @@ async function sideContainers() {
 
 // Measured here: SLOWDOWN_PCT=60 costs 19-29 % requests per CPU-second (95 % CI upper bound −12 % at worst), the same
 // image −2 % ± 10 %. So the slowdown is held to 5 % in one round, and A/A to 10 % with a second round to confirm.
-const WINDOWS = (compare: string, tolerance = '5%', rounds = 1) =>
-  `  metric: rps-per-cpu\n  samples: 8\n  window: 1s\n  maxRounds: ${rounds}\n  maxRegression: ${tolerance}\n  compare:\n${compare}`;
+// The CPUs swap before every window and two windows make one pair: 16 windows give the one round 8 pairs (8 windows
+// give 4, whose two-sided signed-rank p cannot go below 0.125).
+const WINDOWS = (compare: string, tolerance = '5%', rounds = 1, windows = 16) =>
+  `  metric: rps-per-cpu\n  samples: ${windows}\n  window: 1s\n  maxRounds: ${rounds}\n  maxRegression: ${tolerance}\n  compare:\n${compare}`;
 
 describe('toolkit gate with image sides', () => {
   it('exits 99 on SLOWDOWN_PCT=60 in the candidate container, names the images, and keeps sides out of nginx', async () => {
@@ -105,9 +108,8 @@ describe('toolkit gate with image sides', () => {
     const io = testIO(stack.cwd, (m) => {
       // While the sides run: they are hardened like replicas, and nginx never routes to them.
       if (m.startsWith('regression:')) seen.push(checkRunningSides());
-      // Each side pinned to its own CPUs for the round, as the round's line says.
-      const round = /^round 1: baseline on CPUs (\S+), candidate on (\S+)$/.exec(m);
-      if (round) placed.push(checkPlacement({ baseline: round[1], candidate: round[2] }));
+      // Each side on its own CPUs, the two swapped before every 1 s window.
+      if (m === "round 1: the sides' CPUs swap before every window") placed.push(checkSwapping());
     });
     const file = await gateFile(
       'slow.yaml',
@@ -131,7 +133,7 @@ describe('toolkit gate with image sides', () => {
     const io = testIO(stack.cwd);
     const file = await gateFile(
       'aa.yaml',
-      WINDOWS(`    baseline: {image: "${image}"}\n    candidate: {image: "${image}"}\n`, '10%', 2),
+      WINDOWS(`    baseline: {image: "${image}"}\n    candidate: {image: "${image}"}\n`, '10%', 2, 8),
     );
     const report = await gateCommand({ config: file, project: stack.project, json: true }, io);
     expect(report.regression?.judgement.verdict).not.toBe('fail');
@@ -162,14 +164,26 @@ describe('toolkit gate A/B through the CLI', () => {
   }, 300_000);
 });
 
-async function checkPlacement(want: Record<string, string>): Promise<void> {
-  const sides = await sideContainers();
-  expect(sides).toHaveLength(2);
-  for (const c of sides) {
-    const info = await stack.docker.getContainer(c.Id).inspect();
-    expect(info.HostConfig.CpusetCpus).toBe(want[c.Labels[GATE_SIDE_LABEL]]);
+/** Watches the sides' cpusets (up to 8 s): both placements of placement.ts come and go, never overlapping. */
+async function checkSwapping(): Promise<void> {
+  const want = [1, 2].map((k) => placementFor(localCpuIds(), k)!).map((p) => `${p.baseline}|${p.candidate}`);
+  const seen = new Set<string>();
+  const until = Date.now() + 8000;
+  while (seen.size < 2 && Date.now() < until) {
+    const sides = await sideContainers();
+    expect(sides).toHaveLength(2);
+    const cpus: Record<string, string> = {};
+    for (const c of sides)
+      cpus[c.Labels[GATE_SIDE_LABEL]] = (await stack.docker.getContainer(c.Id).inspect()).HostConfig.CpusetCpus ?? '';
+    // Read one after the other, a swap may fall in between: only a settled pair counts.
+    const pair = `${cpus.baseline}|${cpus.candidate}`;
+    if (cpus.baseline !== cpus.candidate) {
+      expect(want).toContain(pair);
+      seen.add(pair);
+    }
+    await sleep(100);
   }
-  expect(new Set(Object.values(want)).size).toBe(2);
+  expect([...seen].sort()).toEqual([...want].sort());
 }
 
 async function checkRunningSides(): Promise<void> {

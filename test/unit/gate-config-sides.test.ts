@@ -145,3 +145,33 @@ describe('sides from the command line', () => {
     expect(describeSide(configured.baseline)).toBe('http://127.0.0.1:8001');
   });
 });
+
+describe('regression.swap in gate.yaml', () => {
+  const images = '    baseline: {image: "a:1"}\n    candidate: {image: "a:1"}\n';
+  const parse = (extra: string, sides = images) => parseGateConfig(withCompare(sides) + extra, 'gate.yaml');
+
+  it('swaps every window when sampling windows, every round otherwise, unless told', () => {
+    expect(parse('  window: 1s\n').config!.regression!.swap).toBe('window');
+    expect(parse('').config!.regression!.swap).toBe('round');
+    expect(parse('  window: 1s\n  swap: round\n').config!.regression!.swap).toBe('round');
+  });
+
+  it('rejects a swap that cannot apply, at its line', () => {
+    const noWindow = parse('  swap: window\n');
+    expect(noWindow.config).toBeUndefined();
+    expect(noWindow.problems).toEqual([
+      {
+        location: 'gate.yaml:8:9 regression.swap',
+        message: 'swapping every window needs regression.window (e.g. 1s); or write swap: round',
+      },
+    ]);
+    const interleaved = parse('  swap: round\n', `    mode: interleaved\n${images}`);
+    expect(interleaved.problems.map((p) => p.message)).toEqual([
+      'CPUs are swapped between the sides of regression.compare in simultaneous mode only',
+    ]);
+    const unknown = parse('  window: 1s\n  swap: always\n');
+    expect(unknown.problems.map((p) => `${p.location}: ${p.message}`)).toEqual([
+      'gate.yaml:9:9 regression.swap: must be one of window, round',
+    ]);
+  });
+});

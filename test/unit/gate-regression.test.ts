@@ -271,6 +271,59 @@ describe('runRegression with placement', () => {
   });
 });
 
+describe('runRegression with windows and placement', () => {
+  /** CPU 1 runs everything 25 % slower than CPU 0; the candidate costs 10 % more per request. */
+  const machine = () => {
+    let where = placementFor([0, 1], 1)!;
+    const counters = new Map([A, B].map((u) => [u, { cpuSeconds: 0, predictions: 0 }]));
+    const placed: number[] = [];
+    const info: string[] = [];
+    return {
+      placed,
+      info,
+      deps: {
+        progress: { ...silentProgress, info: (m: string) => info.push(m) },
+        place: async (k: number) => {
+          placed.push(k);
+          where = placementFor([0, 1], k)!;
+          return where;
+        },
+        counters: async (url: string) => {
+          const c = counters.get(url)!;
+          c.cpuSeconds += 1;
+          c.predictions += ((url === A ? where.baseline : where.candidate) === '0' ? 100 : 75) / (url === A ? 1 : 1.1);
+          return { ...c };
+        },
+        loadtest: async () => {
+          await new Promise((r) => setTimeout(r, 400));
+          return result(1);
+        },
+      },
+    };
+  };
+  const windowed = (swap?: 'round' | 'window') =>
+    config({ metric: 'rps-per-cpu', window: 0.02, samples: 6, maxRounds: 2, swap });
+  const urls = { baseline: A, candidate: B, mode: 'simultaneous' as const };
+
+  it('swaps the CPUs before every window by default, so a slow CPU cancels and the regression shows', async () => {
+    const m = machine();
+    const o = await runRegression({ config: windowed(), load: LOAD, urls }, m.deps);
+    expect(m.placed).toEqual([1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6]);
+    expect(m.info).toContain("round 1: the sides' CPUs swap before every window");
+    expect(m.info.some((l) => l.includes('baseline on CPUs'))).toBe(false);
+    for (let i = 0; i < o.candidate.length; i++) expect(o.candidate[i] / o.baseline[i]).toBeCloseTo(1 / 1.1, 10);
+    expect(o.judgement.verdict).toBe('fail');
+  });
+
+  it('with swap: round, places once per round and pins each k6 beside its side', async () => {
+    const m = machine();
+    const o = await runRegression({ config: windowed('round'), load: LOAD, urls }, m.deps);
+    expect(m.placed).toEqual([1, 2]);
+    expect(m.info).toContain('round 1: baseline on CPUs 0, candidate on 1');
+    expect(o.rounds.map((r) => r.baselineCpus)).toEqual(['0', '1']);
+  });
+});
+
 describe('placementFor', () => {
   it('gives each side its own half of the CPUs and swaps them every round', () => {
     expect(placementFor([0, 1], 1)).toEqual({ baseline: '0', candidate: '1' });

@@ -12,13 +12,15 @@ import { type CompareSide, parseSide, SIDE_ROLES } from './side-spec.ts';
 import { DEFAULT_POLICY, type RegressionPolicy } from './verdict.ts';
 
 /**
- * Rounds before an inconclusive result stands. Four, so a simultaneous A/B gets two rounds in each CPU placement:
- * on the 2-core machine a 10 % regression was caught in 16 of 20 comparisons with 4 against 13 with 3, A/A 1 false
- * fail in 20 (bench/README.md, bench/gate).
+ * Rounds before an inconclusive result stands. Four: on the 2-core machine, with the sides' CPUs swapped every
+ * window, a 10 % regression was caught in 18 of 20 comparisons with 4 rounds and 16 with 3 (two needed the fourth),
+ * A/A 0 false fails in 20, 25 % 20 of 20 (bench/README.md, bench/gate run 12). With one placement per round
+ * (swap: round) four also gives each placement two rounds.
  */
 export const DEFAULT_MAX_ROUNDS = 4;
 
 export type CompareMode = 'interleaved' | 'simultaneous';
+export type SwapEvery = 'round' | 'window';
 export type RegressionMetric = 'rps' | 'rps-per-cpu' | 'avg' | 'p50' | 'p90' | 'p95' | 'p99';
 
 export interface RunConfig {
@@ -45,6 +47,11 @@ export interface RegressionConfig {
   maxRounds: number;
   /** A fail must reproduce in a second round (default: on when maxRounds ≥ 2). */
   confirm?: boolean;
+  /**
+   * Simultaneous image/commit sides: their CPU halves swap before every window (windowed rps-per-cpu; each sample then
+   * pairs one window per placement) or every round. Undefined: every window when `window` is set, else every round.
+   */
+  swap?: SwapEvery;
   inconclusive: 'warn' | 'fail';
   baseline?: string;
   /**
@@ -243,6 +250,14 @@ function regression(
       }
     });
   }
+  if (r.swap !== undefined) {
+    tryIt(['regression', 'swap'], () => {
+      if (!r.compare || r.compare.mode === 'interleaved')
+        throw new Error('CPUs are swapped between the sides of regression.compare in simultaneous mode only');
+      if (r.swap === 'window' && r.window === undefined)
+        throw new Error('swapping every window needs regression.window (e.g. 1s); or write swap: round');
+    });
+  }
   const metric = r.metric ?? 'rps';
   if (metric === 'rps-per-cpu' && !r.compare) {
     tryIt(['regression', 'metric'], () => {
@@ -265,6 +280,7 @@ function regression(
     duration: r.duration,
     maxRounds: r.maxRounds ?? DEFAULT_MAX_ROUNDS,
     confirm: r.confirm,
+    swap: swapEvery({ swap: r.swap, window: windowSec }),
     inconclusive: r.inconclusive ?? 'warn',
     baseline: r.baseline,
     compare:
@@ -272,6 +288,11 @@ function regression(
         ? { baseline: sides.baseline, candidate: sides.candidate, mode: r.compare.mode ?? 'simultaneous' }
         : undefined,
   };
+}
+
+/** Where the sides' CPUs swap in a simultaneous A/B: the configured choice, else every window when sampling windows. */
+export function swapEvery(config: Pick<RegressionConfig, 'swap' | 'window'>): SwapEvery {
+  return config.swap ?? (config.window !== undefined ? 'window' : 'round');
 }
 
 /** `5%`, `0.05` or 0.05 → 0.05; within (0, 1). */

@@ -4,7 +4,7 @@
 // regression.
 import type { LoadtestOptions, LoadtestResult } from '../load/types.ts';
 import type { Progress } from '../progress.ts';
-import type { RegressionConfig, RegressionMetric } from './config.ts';
+import { type RegressionConfig, type RegressionMetric, swapEvery } from './config.ts';
 import { cpuSeconds } from './cpu.ts';
 import type { RoundPlacement } from './placement.ts';
 import { judgeRounds, type MeasuredRound } from './stopping.ts';
@@ -18,10 +18,11 @@ export interface RegressionDeps {
   /** CPU seconds the service at a base URL has used so far (default: its /metrics). */
   cpuSeconds?(baseUrl: string): Promise<number>;
   /**
-   * Simultaneous rounds only: pins both services for this round (placement.ts) and says where; each side's k6 is
-   * pinned beside its service. Absent or undefined: the scheduler places everything.
+   * Simultaneous only: pins both services for placement k (placement.ts) and says where. Called before every window
+   * (swap: window; k6 unpinned) or once per round (swap: round; each side's k6 pinned beside its service). Absent or
+   * undefined: the scheduler places everything.
    */
-  place?(round: number): Promise<RoundPlacement | undefined>;
+  place?(k: number): Promise<RoundPlacement | undefined>;
 }
 
 export interface RegressionInput {
@@ -43,12 +44,6 @@ export interface RegressionInput {
    * outcome's judgement stays the first decisive one, so the figures are the rule's as shipped.
    */
   allRounds?: boolean;
-  /**
-   * Simultaneous windows with placement: swap the sides' CPUs every round (the default) or before every window
-   * (windows.ts; each sample then pairs two windows, one per placement, and k6 runs unpinned). Experimental:
-   * bench/gate --swap window.
-   */
-  swapEvery?: 'round' | 'window';
 }
 
 export interface RegressionRound {
@@ -125,14 +120,17 @@ export async function runRegression(
   for (let round = 1; round <= config.maxRounds; round++) {
     const before = { b: baseline.length, c: candidate.length };
     const startedAt = Date.now();
-    const perWindow = input.swapEvery === 'window' && deps.place !== undefined;
+    const windowed = simultaneous && config.window !== undefined && config.metric === 'rps-per-cpu';
+    const perWindow = windowed && swapEvery(config) === 'window' && deps.place !== undefined;
     const where = simultaneous && !input.readOnly && !perWindow ? await deps.place?.(round) : undefined;
     if (!input.readOnly) {
       if (where)
         deps.progress.info(`round ${round}: baseline on CPUs ${where.baseline}, candidate on ${where.candidate}`);
-      if (simultaneous && config.window !== undefined && config.metric === 'rps-per-cpu') {
+      if (perWindow) deps.progress.info(`round ${round}: the sides' CPUs swap before every window`);
+      if (windowed) {
         const swap = perWindow ? deps.place : undefined;
-        const w = await windowedPairs(input.urls!, input.load, config.samples, config.window * 1000, deps, where, swap);
+        const ms = config.window! * 1000;
+        const w = await windowedPairs(input.urls!, input.load, config.samples, ms, deps, where, swap);
         baseline.push(...w.baseline);
         candidate.push(...w.candidate);
         untrustedSamples += w.results.filter((r) => !r.generator.trusted).length;

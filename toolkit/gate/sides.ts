@@ -28,10 +28,11 @@ export interface LiveSides extends AsyncDisposable {
   baseline: LiveSide;
   candidate: LiveSide;
   /**
-   * Both sides containers: pins each to its half of the engine's CPUs for a round (halves swapped every round) and
-   * says where, so each side's k6 runs beside it (placement.ts). Absent when a side is a URL: its process is not ours.
+   * Both sides containers: pins each to its half of the engine's CPUs for placement k (halves swapped between odd
+   * and even k: every window or every round, regression.ts) and says where, so a per-round placement can pin each
+   * side's k6 beside it (placement.ts). Absent when a side is a URL: its process is not ours.
    */
-  place?(round: number): Promise<RoundPlacement | undefined>;
+  place?(k: number): Promise<RoundPlacement | undefined>;
   close(): Promise<void>;
 }
 
@@ -120,8 +121,8 @@ export function sideLauncher(plan: SidesPlan, opts: LauncherOptions): SideLaunch
       const containers = [baseline.container, candidate.container];
       const place =
         containers[0] && containers[1]
-          ? async (round: number) => {
-              const where = placementFor(localCpuIds(), round);
+          ? async (k: number) => {
+              const where = placementFor(localCpuIds(), k);
               if (where) {
                 const cpus = [where.baseline, where.candidate];
                 await Promise.all(
