@@ -240,17 +240,18 @@ async function main(): Promise<void> {
         const pct = r > 0 ? slowdownPctFor(r) : 0;
         return { ...(await pool(pct)), slowdownPct: pct, change: Number.NaN };
       };
+      // Windows of one long run per round (rps-per-cpu, simultaneous); 0: one short k6 run per sample.
+      const window =
+        Number(args.window) > 0 && args.metric !== 'rps' && MODE === 'simultaneous' ? Number(args.window) : undefined;
       const config: RegressionConfig = {
         metric: args.metric === 'rps' ? 'rps' : 'rps-per-cpu',
         policy: { ...DEFAULT_POLICY, maxRegression: parseFraction(String(args['max-regression'])) },
         samples: Number(args.samples),
-        // Windows of one long run per round (rps-per-cpu, simultaneous); 0: one short k6 run per sample.
-        window:
-          Number(args.window) > 0 && args.metric !== 'rps' && MODE === 'simultaneous' ? Number(args.window) : undefined,
+        window,
         maxRounds: Number(args['max-rounds']),
+        swap: swapEvery({ swap: args.swap as SwapEvery | undefined, window }),
         inconclusive: 'warn',
       };
-      config.swap = swapEvery({ swap: args.swap as SwapEvery | undefined, window: config.window });
       log(
         `${COMPARISONS} ${MODE} comparisons of ${args.metric} per slowdown ${SLOWDOWNS.join(', ')}%: ${config.samples} × ` +
           `${config.window ? `${config.window}s windows of one run` : `${load.duration} runs`} per side per round, ` +

@@ -117,11 +117,11 @@ export async function runRegression(
   let judgement: RegressionJudgement | undefined;
   let decided: RegressionJudgement | undefined;
   const measured: MeasuredRound[] = [];
+  const windowed = simultaneous && config.window !== undefined && config.metric === 'rps-per-cpu';
+  const perWindow = windowed && swapEvery(config) === 'window' && deps.place !== undefined;
   for (let round = 1; round <= config.maxRounds; round++) {
     const before = { b: baseline.length, c: candidate.length };
     const startedAt = Date.now();
-    const windowed = simultaneous && config.window !== undefined && config.metric === 'rps-per-cpu';
-    const perWindow = windowed && swapEvery(config) === 'window' && deps.place !== undefined;
     const where = simultaneous && !input.readOnly && !perWindow ? await deps.place?.(round) : undefined;
     if (!input.readOnly) {
       if (where)

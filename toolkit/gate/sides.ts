@@ -119,10 +119,11 @@ export function sideLauncher(plan: SidesPlan, opts: LauncherOptions): SideLaunch
       };
       // The engine is local (preflight), so its CPU ids are this machine's, where each side's k6 runs too.
       const containers = [baseline.container, candidate.container];
+      const cpuIds = localCpuIds();
       const place =
         containers[0] && containers[1]
           ? async (k: number) => {
-              const where = placementFor(localCpuIds(), k);
+              const where = placementFor(cpuIds, k);
               if (where) {
                 const cpus = [where.baseline, where.candidate];
                 await Promise.all(
